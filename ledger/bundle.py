@@ -1,0 +1,71 @@
+"""The settlement proof bundle: everything an auditor needs to check one settlement on chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.deployment import Contracts
+from ledger.merkle import Outcome
+from ledger.terms import TradeTerms
+
+SCHEMA = "tradewind/settlement-proof@1"
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How a deal ended and which transactions moved the money."""
+
+    outcome: Outcome
+    seller_amount: int
+    buyer_amount: int
+    open_tx: str
+    close_tx: str
+    ship_tx: str | None = None
+
+
+def build_bundle(
+    *,
+    contracts: Contracts,
+    terms: TradeTerms,
+    seller_signature: bytes,
+    buyer_signature: bytes,
+    settlement: Settlement,
+    leaf: bytes,
+    proof: list[bytes],
+    root: bytes,
+    batch_id: int,
+    leaf_count: int,
+    anchor_tx: str,
+) -> dict[str, Any]:
+    """A JSON-ready proof bundle."""
+    return {
+        "schema": SCHEMA,
+        "chain_id": contracts.chain_id,
+        "contracts": contracts.as_json(),
+        "terms": terms.to_json(),
+        "terms_digest": _hex(terms.digest(contracts.chain_id, contracts.escrow)),
+        "signatures": {"seller": _hex(seller_signature), "buyer": _hex(buyer_signature)},
+        "settlement": {
+            "outcome": settlement.outcome.name.lower(),
+            "seller_amount": str(settlement.seller_amount),
+            "buyer_amount": str(settlement.buyer_amount),
+        },
+        "transactions": {
+            "open": settlement.open_tx,
+            "ship": settlement.ship_tx,
+            "close": settlement.close_tx,
+            "anchor": anchor_tx,
+        },
+        "merkle": {
+            "leaf": _hex(leaf),
+            "proof": [_hex(p) for p in proof],
+            "root": _hex(root),
+            "batch_id": batch_id,
+            "leaf_count": leaf_count,
+        },
+    }
