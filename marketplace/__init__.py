@@ -1,0 +1,70 @@
+"""Tradewind marketplace: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import Babel
+from werkzeug.exceptions import HTTPException
+
+from i18n import TRANSLATIONS, direction
+from marketplace.config import Config
+from marketplace.errors import DomainError
+from marketplace.platform import Platform, start
+
+
+def create_app(config: Config | None = None, platform: Platform | None = None) -> Flask:
+    """Build the app. Without `platform`, start one from `config` (or the environment)."""
+    from marketplace import web
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.api.views import bp as api_bp
+    from marketplace.audit.views import bp as audit_bp
+    from marketplace.catalog.views import bp as catalog_bp
+    from marketplace.rfq.views import bp as rfq_bp
+    from marketplace.trades.views import bp as trades_bp
+
+    platform = platform or start(config or Config.from_env())
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=platform.config.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+        TESTING=platform.config.testing,
+    )
+    app.extensions["tradewind"] = platform
+    Babel(app, locale_selector=web.select_locale)
+    app.before_request(web.check_csrf)
+    app.teardown_request(web.close_db)
+    app.jinja_env.globals.update(
+        csrf_token=web.csrf_token,
+        current_user=web.current_user,
+        content_locale=web.content_locale,
+        ui_locale=web.select_locale,
+        direction=lambda: direction(web.select_locale()),
+    )
+    for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> Any:
+        web.rollback()
+        if wants_json():
+            return jsonify(exc.as_json()), exc.status
+        return render_template("error.html", message=exc.message, status=exc.status), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        web.rollback()
+        code = (exc.name or "error").lower().replace(" ", "_")
+        message = exc.description or exc.name
+        if wants_json():
+            return jsonify({"error": {"code": code, "message": message, "field": None}}), exc.code
+        return render_template("error.html", message=message, status=exc.code), exc.code
+
+    return app

@@ -1,0 +1,53 @@
+"""Catalog pages: browse, view in your language and currency, publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from i18n import UI_LOCALES
+from marketplace.catalog.models import INCOTERMS
+from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
+from marketplace.web import content_locale, current_user, db, display_currency, login_required, platform
+
+bp = Blueprint("catalog", __name__, url_prefix="/listings")
+
+
+@bp.get("/")
+def index() -> Any:
+    rates, locale, currency = platform().rates, content_locale(), display_currency()
+    views = [view_listing(listing, locale, currency, rates) for listing in active_listings(db())]
+    return render_template("catalog/index.html", views=views)
+
+
+@bp.get("/<int:listing_id>")
+def show(listing_id: int) -> Any:
+    view = view_listing(get_listing(db(), listing_id), content_locale(), display_currency(), platform().rates)
+    return render_template("catalog/show.html", view=view)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    if request.method == "GET":
+        return render_template("catalog/new.html", incoterms=INCOTERMS, locales=UI_LOCALES, form={})
+    form = request.form
+    translations = {
+        loc: {"title": form.get(f"title_{loc}", ""), "description": form.get(f"description_{loc}", "")}
+        for loc in UI_LOCALES
+    }
+    listing = create_listing(
+        db(),
+        current_user(),
+        sku=form.get("sku", ""),
+        hs_code=form.get("hs_code", ""),
+        unit=form.get("unit", ""),
+        moq=form.get("moq"),
+        incoterm=form.get("incoterm", ""),
+        incoterm_place=form.get("incoterm_place", ""),
+        price=form.get("price", ""),
+        lead_time_days=form.get("lead_time_days") or 30,
+        translations=translations,
+    )
+    return redirect(url_for("catalog.show", listing_id=listing.id))

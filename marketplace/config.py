@@ -1,0 +1,68 @@
+"""Settings from the environment, with embedded defaults (SQLite file + in-process EVM)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ledger.keystore import new_master_key
+
+
+def _secret_file(path: Path, make: callable) -> str:  # type: ignore[valid-type]
+    """Read a generated secret, creating it (mode 0600) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app, the worker and the CLI need to know about their surroundings."""
+
+    instance_dir: Path = field(default_factory=lambda: Path(os.environ.get("TRADEWIND_INSTANCE", "instance")))
+    database_url: str = ""
+    chain_rpc_url: str = ""
+    master_key: str = ""
+    secret_key: str = ""
+    operator_key: str = ""
+    stablecoin_address: str = ""
+    confirmations: int = 0
+    dev_faucet: bool | None = None
+    worker_interval: float = 1.0
+    inspection_period: int = 7 * 86400
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Config:
+        """Read TRADEWIND_* / DATABASE_URL / CHAIN_RPC_URL; `overrides` win."""
+        env = os.environ
+        base = cls(
+            database_url=env.get("DATABASE_URL", ""),
+            chain_rpc_url=env.get("CHAIN_RPC_URL", ""),
+            master_key=env.get("TRADEWIND_MASTER_KEY", ""),
+            secret_key=env.get("TRADEWIND_SECRET_KEY", ""),
+            operator_key=env.get("CHAIN_OPERATOR_KEY", ""),
+            stablecoin_address=env.get("STABLECOIN_ADDRESS", ""),
+            confirmations=int(env.get("CHAIN_CONFIRMATIONS", "0")),
+            dev_faucet={"1": True, "0": False}.get(env.get("CHAIN_DEV_FAUCET", "")),
+        )
+        return replace(base, **overrides).resolved()  # type: ignore[arg-type]
+
+    def resolved(self) -> Config:
+        """Fill embedded defaults: a SQLite file and generated secrets in the instance folder."""
+        folder = self.instance_dir.resolve()
+        return replace(
+            self,
+            instance_dir=folder,
+            database_url=self.database_url or f"sqlite:///{folder / 'tradewind.sqlite'}",
+            master_key=self.master_key or _secret_file(folder / "master.key", new_master_key),
+            secret_key=self.secret_key or _secret_file(folder / "secret.key", lambda: secrets.token_hex(32)),
+        )
+
+    def __repr__(self) -> str:  # keep secrets out of logs
+        return f"Config(database_url={self.database_url!r}, chain_rpc_url={self.chain_rpc_url!r})"

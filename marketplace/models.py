@@ -1,0 +1,28 @@
+"""Every table, imported in one place for the migrations and for create_all in tests."""
+
+from ledger.store import ChainEvent, Cursor, Deployment, IndexedBlock, OutboxTx, Sender
+from marketplace.accounts.models import ApiToken, Organization, User, Wallet
+from marketplace.catalog.models import Listing, ListingTranslation
+from marketplace.db import Base
+from marketplace.rfq.models import Quote, Rfq
+from marketplace.trades.models import SettlementBatch, Trade
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "ChainEvent",
+    "Cursor",
+    "Deployment",
+    "IndexedBlock",
+    "Listing",
+    "ListingTranslation",
+    "Organization",
+    "OutboxTx",
+    "Quote",
+    "Rfq",
+    "Sender",
+    "SettlementBatch",
+    "Trade",
+    "User",
+    "Wallet",
+]

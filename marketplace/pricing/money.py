@@ -1,0 +1,73 @@
+"""Money as integer minor units plus an ISO 4217 code. Formatting goes through Babel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+from marketplace.errors import Invalid
+
+_KNOWN = frozenset(list_currencies())
+
+
+def check_currency(code: str) -> str:
+    """A valid ISO 4217 code, upper-cased, or Invalid."""
+    code = (code or "").strip().upper()
+    if code not in _KNOWN:
+        raise Invalid(f"unknown currency {code!r}", "currency")
+    return code
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal point (EUR 2, JPY 0)."""
+    return get_currency_precision(currency)
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in minor units of `currency`."""
+
+    minor: int
+    currency: str
+
+    @classmethod
+    def parse(cls, text: str | int | Decimal, currency: str, field: str = "price") -> Money:
+        """Parse a decimal amount such as "2.35"; more digits than the currency allows is an error."""
+        currency = check_currency(currency)
+        if isinstance(text, float):
+            raise Invalid("amounts must be given as decimal strings, not floats", field)
+        try:
+            value = Decimal(str(text).strip())
+        except InvalidOperation as exc:
+            raise Invalid(f"{text!r} is not an amount", field) from exc
+        if not value.is_finite() or value < 0:
+            raise Invalid("the amount must be a non-negative number", field)
+        scaled = value.scaleb(exponent(currency))
+        if scaled != scaled.to_integral_value():
+            raise Invalid(f"{currency} amounts have at most {exponent(currency)} decimals", field)
+        return cls(int(scaled), currency)
+
+    @classmethod
+    def from_decimal(cls, value: Decimal, currency: str) -> Money:
+        """Round a Decimal to the currency's minor unit, half up."""
+        quantum = Decimal(1).scaleb(-exponent(currency))
+        return cls(int(value.quantize(quantum, rounding=ROUND_HALF_UP).scaleb(exponent(currency))), currency)
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount in major units, exact."""
+        return Decimal(self.minor).scaleb(-exponent(self.currency))
+
+    def __mul__(self, factor: int) -> Money:
+        if not isinstance(factor, int):
+            raise TypeError("money multiplies by integers only; convert with an FX rate")
+        return Money(self.minor * factor, self.currency)
+
+    def format(self, locale: str = "en") -> str:
+        """Localized text such as `1.234,50 €` (de)."""
+        return format_currency(self.amount, self.currency, locale=locale)
+
+    def as_json(self) -> dict[str, str | int]:
+        return {"currency": self.currency, "minor": self.minor, "amount": str(self.amount)}

@@ -1,0 +1,160 @@
+"""RFQs, quotes and their revision chain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ledger.canonical import document_hash
+from marketplace.accounts.models import OrgKind, User
+from marketplace.accounts.service import require
+from marketplace.catalog.models import INCOTERMS
+from marketplace.catalog.service import get_listing
+from marketplace.errors import Conflict, Invalid, NotFound
+from marketplace.pricing.money import Money
+from marketplace.rfq.models import Quote, QuoteStatus, Rfq, RfqStatus
+from marketplace.validate import positive_int
+
+GENESIS = "0x" + "00" * 32
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def create_rfq(
+    session: Session, user: User, *, listing_id: object, quantity: object, message: str = ""
+) -> Rfq:
+    """A buyer asks the listing's exporter for a quote."""
+    org = require(user, OrgKind.BUYER)
+    listing = get_listing(session, positive_int(listing_id, "listing_id"))
+    qty = positive_int(quantity, "quantity")
+    if qty < listing.moq:
+        raise Invalid(f"the minimum order quantity is {listing.moq} {listing.unit}", "quantity")
+    rfq = Rfq(
+        buyer_org_id=org.id,
+        seller_org_id=listing.organization_id,
+        listing_id=listing.id,
+        quantity=qty,
+        message=(message or "").strip(),
+    )
+    session.add(rfq)
+    session.flush()
+    return rfq
+
+
+def visible_rfq(session: Session, user: User, rfq_id: int) -> Rfq:
+    """The RFQ if the user's organization is its buyer or seller."""
+    rfq = session.get(Rfq, rfq_id)
+    if rfq is None or user.organization_id not in (rfq.buyer_org_id, rfq.seller_org_id):
+        raise NotFound("no such RFQ")
+    return rfq
+
+
+def rfqs_for(session: Session, user: User) -> list[Rfq]:
+    org_id = user.organization_id
+    return list(
+        session.scalars(
+            select(Rfq)
+            .where(or_(Rfq.buyer_org_id == org_id, Rfq.seller_org_id == org_id))
+            .order_by(Rfq.id.desc())
+        )
+    )
+
+
+def quote_document(quote: Quote) -> dict[str, object]:
+    """What a quote revision's hash covers."""
+    return {
+        "rfq": quote.rfq_id,
+        "revision": quote.revision,
+        "prev_hash": quote.prev_hash,
+        "seller": quote.rfq.seller_org_id,
+        "buyer": quote.rfq.buyer_org_id,
+        "listing": quote.rfq.listing_id,
+        "unit_price": {"currency": quote.currency, "minor": quote.unit_price_minor},
+        "quantity": quote.quantity,
+        "incoterm": quote.incoterm,
+        "incoterm_place": quote.incoterm_place,
+        "lead_time_days": quote.lead_time_days,
+        "valid_until": _aware(quote.valid_until).isoformat(timespec="seconds"),
+        "note": quote.note,
+    }
+
+
+def submit_quote(
+    session: Session,
+    user: User,
+    rfq_id: int,
+    *,
+    unit_price: str,
+    quantity: object = None,
+    incoterm: str | None = None,
+    incoterm_place: str | None = None,
+    lead_time_days: object = None,
+    valid_days: object = 14,
+    note: str = "",
+) -> Quote:
+    """The seller answers an RFQ, or revises its offer: a new revision that supersedes the last."""
+    org = require(user, OrgKind.EXPORTER)
+    rfq = visible_rfq(session, user, rfq_id)
+    if rfq.seller_org_id != org.id:
+        raise NotFound("no such RFQ")
+    if rfq.status != RfqStatus.OPEN:
+        raise Conflict("this RFQ is closed: a quote was accepted")
+    listing = rfq.listing
+    price = Money.parse(unit_price, listing.currency, "unit_price")
+    if price.minor == 0:
+        raise Invalid("the unit price must be above zero", "unit_price")
+    term = (incoterm or listing.incoterm).strip().upper()
+    if term not in INCOTERMS:
+        raise Invalid(f"incoterm must be one of {', '.join(INCOTERMS)}", "incoterm")
+    previous = rfq.quotes[-1] if rfq.quotes else None
+    quote = Quote(
+        rfq=rfq,
+        revision=(previous.revision + 1) if previous else 1,
+        unit_price_minor=price.minor,
+        currency=price.currency,
+        quantity=positive_int(quantity if quantity not in (None, "") else rfq.quantity, "quantity"),
+        incoterm=term,
+        incoterm_place=(incoterm_place or listing.incoterm_place).strip(),
+        lead_time_days=positive_int(lead_time_days or listing.lead_time_days, "lead_time_days"),
+        valid_until=datetime.now(UTC).replace(microsecond=0)
+        + timedelta(days=positive_int(valid_days, "valid_days")),
+        note=(note or "").strip(),
+        prev_hash=previous.hash if previous else GENESIS,
+        hash="",
+    )
+    quote.hash = "0x" + document_hash(quote_document(quote)).hex()
+    if previous is not None and previous.status == QuoteStatus.OPEN:
+        previous.status = QuoteStatus.SUPERSEDED
+    session.add(quote)
+    session.flush()
+    return quote
+
+
+def history_intact(rfq: Rfq) -> bool:
+    """Whether every revision's hash matches its content and links to the one before."""
+    prev = GENESIS
+    for quote in rfq.quotes:
+        if quote.prev_hash != prev or quote.hash != "0x" + document_hash(quote_document(quote)).hex():
+            return False
+        prev = quote.hash
+    return True
+
+
+def acceptable_quote(session: Session, user: User, quote_id: int) -> Quote:
+    """The quote the buyer may accept now: open, the latest revision, not expired."""
+    require(user, OrgKind.BUYER)
+    quote = session.get(Quote, quote_id)
+    if quote is None or quote.rfq.buyer_org_id != user.organization_id:
+        raise NotFound("no such quote")
+    if quote.status != QuoteStatus.OPEN:
+        raise Conflict(f"this quote is {quote.status} and can no longer be accepted")
+    if _aware(quote.valid_until) <= datetime.now(UTC):
+        raise Conflict("this quote expired; ask the seller for a new revision")
+    if quote.rfq.status != RfqStatus.OPEN:
+        raise Conflict("this RFQ already has an accepted quote")
+    return quote

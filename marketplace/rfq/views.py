@@ -1,0 +1,59 @@
+"""RFQ pages: ask for a quote, answer and revise it, accept it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from marketplace.rfq.service import create_rfq, history_intact, submit_quote, visible_rfq
+from marketplace.trades.service import accept_quote
+from marketplace.web import current_user, db, login_required, platform
+
+bp = Blueprint("rfq", __name__, url_prefix="/rfqs")
+
+
+@bp.post("/")
+@login_required
+def create() -> Any:
+    form = request.form
+    rfq = create_rfq(
+        db(),
+        current_user(),
+        listing_id=form.get("listing_id"),
+        quantity=form.get("quantity"),
+        message=form.get("message", ""),
+    )
+    return redirect(url_for("rfq.show", rfq_id=rfq.id))
+
+
+@bp.get("/<int:rfq_id>")
+@login_required
+def show(rfq_id: int) -> Any:
+    rfq = visible_rfq(db(), current_user(), rfq_id)
+    return render_template("rfq/show.html", rfq=rfq, intact=history_intact(rfq))
+
+
+@bp.post("/<int:rfq_id>/quotes")
+@login_required
+def quote(rfq_id: int) -> Any:
+    form = request.form
+    submit_quote(
+        db(),
+        current_user(),
+        rfq_id,
+        unit_price=form.get("unit_price", ""),
+        quantity=form.get("quantity"),
+        lead_time_days=form.get("lead_time_days"),
+        valid_days=form.get("valid_days") or 14,
+        note=form.get("note", ""),
+    )
+    return redirect(url_for("rfq.show", rfq_id=rfq_id))
+
+
+@bp.post("/quotes/<int:quote_id>/accept")
+@login_required
+def accept(quote_id: int) -> Any:
+    p = platform()
+    trade = accept_quote(db(), current_user(), quote_id, ctx=p.ctx, keybox=p.keybox, rates=p.rates)
+    return redirect(url_for("trades.show", trade_id=trade.id))

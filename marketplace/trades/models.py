@@ -1,0 +1,88 @@
+"""Accepted trades and the settlement batches anchoring them on chain."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ledger.terms import TradeTerms
+from marketplace.accounts.models import Organization
+from marketplace.db import Base, utcnow
+from marketplace.rfq.models import Quote
+
+
+class TradeStatus(StrEnum):
+    """What the chain has confirmed about the deal."""
+
+    AWAITING_FUNDING = "awaiting_funding"
+    FUNDED = "funded"
+    SHIPPED = "shipped"
+    RELEASED = "released"
+    REFUNDED = "refunded"
+
+
+FINAL = (TradeStatus.RELEASED, TradeStatus.REFUNDED)
+
+
+class Trade(Base):
+    __tablename__ = "trades"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), unique=True)
+    buyer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    seller_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    deal_id: Mapped[str] = mapped_column(String(66), unique=True)
+    terms_json: Mapped[str] = mapped_column(Text)
+    terms_digest: Mapped[str] = mapped_column(String(66))
+    seller_signature: Mapped[str] = mapped_column(String(132))
+    buyer_signature: Mapped[str] = mapped_column(String(132))
+    status: Mapped[str] = mapped_column(String(20), default=TradeStatus.AWAITING_FUNDING, index=True)
+    pending_action: Mapped[str | None] = mapped_column(String(16))
+    pending_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("chain_outbox.id"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    document_hash: Mapped[str | None] = mapped_column(String(66))
+    open_tx: Mapped[str | None] = mapped_column(String(66))
+    ship_tx: Mapped[str | None] = mapped_column(String(66))
+    close_tx: Mapped[str | None] = mapped_column(String(66))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("settlement_batches.id"), index=True)
+    leaf: Mapped[str | None] = mapped_column(String(66))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    quote: Mapped[Quote] = relationship()
+    buyer: Mapped[Organization] = relationship(foreign_keys=[buyer_org_id])
+    seller: Mapped[Organization] = relationship(foreign_keys=[seller_org_id])
+    batch: Mapped[SettlementBatch | None] = relationship(back_populates="trades")
+
+    @property
+    def terms(self) -> TradeTerms:
+        return TradeTerms.from_json(json.loads(self.terms_json))
+
+
+class BatchStatus(StrEnum):
+    PENDING = "pending"
+    ANCHORED = "anchored"
+
+
+class SettlementBatch(Base):
+    """A Merkle root over settled trades, anchored in SettlementRegistry."""
+
+    __tablename__ = "settlement_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[str] = mapped_column(String(66), unique=True)
+    leaf_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.PENDING)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("chain_outbox.id"))
+    anchor_tx: Mapped[str | None] = mapped_column(String(66))
+    anchored_block: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    trades: Mapped[list[Trade]] = relationship(back_populates="batch", order_by="Trade.id")

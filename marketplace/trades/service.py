@@ -1,0 +1,413 @@
+"""Accepting a quote into a trade, escrow actions through the outbox, chain events back into trade
+state, settlement batches and proof bundles."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ledger.bundle import Settlement, build_bundle
+from ledger.canonical import canonical_json
+from ledger.contracts import ESCROW, REGISTRY, STABLECOIN, encode_call
+from ledger.indexer import event_args
+from ledger.keystore import KeyBox
+from ledger.merkle import Outcome, merkle_proof, merkle_root, settlement_leaf
+from ledger.relay import enqueue
+from ledger.store import ChainEvent, OutboxTx, TxStatus
+from ledger.terms import TradeTerms, deal_id_for
+from marketplace.accounts.models import Organization, OrgKind, User, Wallet
+from marketplace.accounts.service import require
+from marketplace.chain_context import ChainContext
+from marketplace.errors import Conflict, Invalid, NotFound
+from marketplace.pricing.fx import RateProvider
+from marketplace.pricing.money import Money, exponent
+from marketplace.rfq.models import QuoteStatus, RfqStatus
+from marketplace.rfq.service import acceptable_quote
+from marketplace.trades.models import FINAL, BatchStatus, SettlementBatch, Trade, TradeStatus
+
+SETTLEMENT_CURRENCY = "USD"
+TOKEN_DECIMALS = 6
+TOKEN_SYMBOL = "tUSD"
+_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def _wallet(session: Session, org: Organization) -> str:
+    wallet = session.scalar(select(Wallet).where(Wallet.organization_id == org.id))
+    if wallet is None:
+        raise Conflict(f"{org.name} has no wallet")
+    return wallet.address
+
+
+def accept_quote(
+    session: Session, user: User, quote_id: int, *, ctx: ChainContext, keybox: KeyBox, rates: RateProvider
+) -> Trade:
+    """The buyer accepts a quote: the trade's canonical terms are fixed, with the FX snapshot that
+    converts the quote's total into the settlement stablecoin, and both parties sign them."""
+    quote = acceptable_quote(session, user, quote_id)
+    rfq = quote.rfq
+    total = quote.total
+    fx = rates.rate(total.currency, SETTLEMENT_CURRENCY)
+    settlement = fx.convert(total)
+    token_amount = settlement.minor * 10 ** (TOKEN_DECIMALS - exponent(SETTLEMENT_CURRENCY))
+    now = datetime.now(UTC).replace(microsecond=0)
+    listing = rfq.listing
+    trade = Trade(
+        reference="pending",
+        quote_id=quote.id,
+        buyer_org_id=rfq.buyer_org_id,
+        seller_org_id=rfq.seller_org_id,
+        chain_id=ctx.chain_id,
+        deal_id=_hex(deal_id_for(str(uuid.uuid4()))),
+        terms_json="{}",
+        terms_digest="",
+        seller_signature="",
+        buyer_signature="",
+    )
+    session.add(trade)
+    session.flush()
+    trade.reference = f"TW-{trade.id:06d}"
+    details = {
+        "trade": trade.reference,
+        "accepted_at": now.isoformat(),
+        "buyer": {"organization": rfq.buyer.name, "country": rfq.buyer.country},
+        "seller": {"organization": rfq.seller.name, "country": rfq.seller.country},
+        "goods": {
+            "sku": listing.sku,
+            "title": listing.translation("en").title,
+            "hs_code": listing.hs_code,
+            "quantity": quote.quantity,
+            "unit": listing.unit,
+        },
+        "incoterm": {"rule": quote.incoterm, "place": quote.incoterm_place, "edition": "Incoterms 2020"},
+        "price": {
+            "currency": quote.currency,
+            "unit_price_minor": quote.unit_price_minor,
+            "total_minor": total.minor,
+        },
+        "settlement": {
+            "currency": SETTLEMENT_CURRENCY,
+            "total_minor": settlement.minor,
+            "token_symbol": TOKEN_SYMBOL,
+            "token_decimals": TOKEN_DECIMALS,
+        },
+        "fx": fx.as_json(),
+        "quote": {"rfq": rfq.id, "revision": quote.revision, "hash": quote.hash},
+    }
+    terms = TradeTerms(
+        deal_id=bytes.fromhex(trade.deal_id[2:]),
+        buyer=_wallet(session, rfq.buyer),
+        seller=_wallet(session, rfq.seller),
+        token=ctx.contracts.token,
+        amount=token_amount,
+        ship_by=int(now.timestamp()) + quote.lead_time_days * 86400,
+        inspection_period=ctx.inspection_period,
+        details=details,
+    )
+    seller_key = keybox.open(terms.seller, rfq.seller.wallet.sealed_key)
+    buyer_key = keybox.open(terms.buyer, rfq.buyer.wallet.sealed_key)
+    trade.terms_json = canonical_json(terms.to_json()).decode()
+    trade.terms_digest = _hex(terms.digest(ctx.chain_id, ctx.contracts.escrow))
+    trade.seller_signature = _hex(terms.sign(seller_key, ctx.chain_id, ctx.contracts.escrow))
+    trade.buyer_signature = _hex(terms.sign(buyer_key, ctx.chain_id, ctx.contracts.escrow))
+    quote.status = QuoteStatus.ACCEPTED
+    rfq.status = RfqStatus.ACCEPTED
+    session.flush()
+    return trade
+
+
+def visible_trade(session: Session, user: User, trade_id: int) -> Trade:
+    """The trade if the user's organization is a party to it, or an auditor."""
+    trade = session.get(Trade, trade_id)
+    org = user.organization
+    if trade is None or (
+        org.kind != OrgKind.AUDITOR and org.id not in (trade.buyer_org_id, trade.seller_org_id)
+    ):
+        raise NotFound("no such trade")
+    return trade
+
+
+def trades_for(session: Session, user: User) -> list[Trade]:
+    org = user.organization
+    query = select(Trade).order_by(Trade.id.desc())
+    if org.kind != OrgKind.AUDITOR:
+        query = query.where(or_(Trade.buyer_org_id == org.id, Trade.seller_org_id == org.id))
+    return list(session.scalars(query))
+
+
+def _party_trade(session: Session, user: User, trade_id: int, kind: OrgKind) -> Trade:
+    org = require(user, kind)
+    trade = visible_trade(session, user, trade_id)
+    party = trade.buyer_org_id if kind == OrgKind.BUYER else trade.seller_org_id
+    if party != org.id:
+        raise NotFound("no such trade")
+    if trade.pending_action:
+        raise Conflict(f"'{trade.pending_action}' is already on its way to the chain; wait for it")
+    return trade
+
+
+def _expect(trade: Trade, *statuses: TradeStatus, action: str) -> None:
+    if trade.status not in statuses:
+        raise Conflict(f"cannot {action} a trade that is {trade.status.replace('_', ' ')}")
+
+
+def _send(
+    session: Session, ctx: ChainContext, trade: Trade, action: str, calls: list[tuple[str, str, str]]
+) -> None:
+    """Queue `calls` (contract, function-calldata, to) from the acting party and mark the trade."""
+    sender = trade.terms.buyer if action in ("fund", "release") else trade.terms.seller
+    last = None
+    for purpose, to, data in calls:
+        last = enqueue(
+            session,
+            chain_id=ctx.chain_id,
+            sender=sender,
+            to=to,
+            data=data,
+            purpose=purpose,
+            reference=f"trade:{trade.id}:{action}",
+        )
+    trade.pending_action = action
+    trade.pending_outbox_id = last.id if last else None
+    trade.last_error = None
+    session.flush()
+
+
+def fund(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Trade:
+    """The buyer pays into escrow: approve the escrow for the amount, then open the deal."""
+    trade = _party_trade(session, user, trade_id, OrgKind.BUYER)
+    _expect(trade, TradeStatus.AWAITING_FUNDING, action="fund")
+    terms = trade.terms
+    signature = bytes.fromhex(trade.seller_signature[2:])
+    _send(
+        session,
+        ctx,
+        trade,
+        "fund",
+        [
+            (
+                "approve",
+                ctx.contracts.token,
+                encode_call(STABLECOIN, "approve", [ctx.contracts.escrow, terms.amount]),
+            ),
+            ("open", ctx.contracts.escrow, encode_call(ESCROW, "open", [terms.as_tuple(), signature])),
+        ],
+    )
+    return trade
+
+
+def document_hash(document: bytes | None = None, hex_hash: str | None = None) -> str:
+    """The SHA-256 of a shipping document, or a given 32-byte hash in 0x hex."""
+    if document:
+        return _hex(hashlib.sha256(document).digest())
+    if hex_hash and _HASH.match(hex_hash.strip()):
+        return hex_hash.strip().lower()
+    raise Invalid(
+        "attach the bill of lading, or give its SHA-256 as 0x followed by 64 hex digits", "document"
+    )
+
+
+def mark_shipped(session: Session, user: User, trade_id: int, ctx: ChainContext, doc_hash: str) -> Trade:
+    """The seller declares the goods shipped, with the shipping document's hash."""
+    trade = _party_trade(session, user, trade_id, OrgKind.EXPORTER)
+    _expect(trade, TradeStatus.FUNDED, action="ship")
+    if trade.terms.ship_by < datetime.now(UTC).timestamp():
+        raise Conflict("the shipping deadline has passed; the buyer can now be refunded")
+    data = encode_call(ESCROW, "markShipped", [trade.terms.as_tuple(), bytes.fromhex(doc_hash[2:])])
+    _send(session, ctx, trade, "ship", [("markShipped", ctx.contracts.escrow, data)])
+    trade.document_hash = doc_hash
+    return trade
+
+
+def confirm_receipt(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Trade:
+    """The buyer confirms receipt: the escrow releases the payment to the seller."""
+    trade = _party_trade(session, user, trade_id, OrgKind.BUYER)
+    _expect(trade, TradeStatus.FUNDED, TradeStatus.SHIPPED, action="release")
+    data = encode_call(ESCROW, "release", [trade.terms.as_tuple()])
+    _send(session, ctx, trade, "release", [("release", ctx.contracts.escrow, data)])
+    return trade
+
+
+def refund(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Trade:
+    """The seller returns the payment to the buyer."""
+    trade = _party_trade(session, user, trade_id, OrgKind.EXPORTER)
+    _expect(trade, TradeStatus.FUNDED, TradeStatus.SHIPPED, action="refund")
+    data = encode_call(ESCROW, "refund", [trade.terms.as_tuple()])
+    _send(session, ctx, trade, "refund", [("refund", ctx.contracts.escrow, data)])
+    return trade
+
+
+_EVENT_EFFECT = {
+    "DealOpened": (TradeStatus.FUNDED, "open_tx", "fund"),
+    "DealShipped": (TradeStatus.SHIPPED, "ship_tx", "ship"),
+    "DealReleased": (TradeStatus.RELEASED, "close_tx", "release"),
+    "DealRefunded": (TradeStatus.REFUNDED, "close_tx", "refund"),
+}
+
+
+def replay_trade(session: Session, trade: Trade) -> None:
+    """Derive the trade's chain state from the indexed events of its deal (idempotent, reorg-safe)."""
+    events = session.scalars(
+        select(ChainEvent)
+        .where(
+            ChainEvent.chain_id == trade.chain_id,
+            ChainEvent.key == trade.deal_id,
+            ChainEvent.contract == ESCROW,
+        )
+        .order_by(ChainEvent.block_number, ChainEvent.log_index)
+    )
+    trade.status, trade.open_tx, trade.ship_tx, trade.close_tx = (
+        TradeStatus.AWAITING_FUNDING,
+        None,
+        None,
+        None,
+    )
+    for event in events:
+        effect = _EVENT_EFFECT.get(event.name)
+        if effect is None:
+            continue
+        status, tx_field, action = effect
+        trade.status = status
+        setattr(trade, tx_field, event.tx_hash)
+        if event.name == "DealShipped":
+            trade.document_hash = event_args(event)["documentHash"]
+        if trade.pending_action == action:
+            trade.pending_action, trade.pending_outbox_id = None, None
+
+
+def replay_batch(session: Session, batch: SettlementBatch) -> None:
+    """Derive a batch's anchoring from the indexed RootAnchored event."""
+    event = session.scalar(
+        select(ChainEvent).where(
+            ChainEvent.chain_id == batch.chain_id,
+            ChainEvent.key == batch.root,
+            ChainEvent.name == "RootAnchored",
+        )
+    )
+    batch.status = BatchStatus.ANCHORED if event else BatchStatus.PENDING
+    batch.anchor_tx = event.tx_hash if event else None
+    batch.anchored_block = event.block_number if event else None
+
+
+def apply_chain_events(session: Session, events: list[ChainEvent]) -> None:
+    """Bring trades and batches in line with events the indexer added or rolled back."""
+    keys = {e.key for e in events if e.key}
+    for trade in session.scalars(select(Trade).where(Trade.deal_id.in_(keys))):
+        replay_trade(session, trade)
+    for batch in session.scalars(select(SettlementBatch).where(SettlementBatch.root.in_(keys))):
+        replay_batch(session, batch)
+
+
+def surface_failures(session: Session) -> None:
+    """Trades whose pending transaction failed get their action back, with the reason."""
+    rows = session.execute(
+        select(Trade, OutboxTx)
+        .join(OutboxTx, OutboxTx.id == Trade.pending_outbox_id)
+        .where(OutboxTx.status == TxStatus.FAILED)
+    )
+    for trade, tx in rows:
+        trade.last_error = f"{trade.pending_action} failed: {tx.error}"
+        trade.pending_action, trade.pending_outbox_id = None, None
+
+
+def settlement_of(trade: Trade) -> tuple[Outcome, int, int]:
+    """(outcome, seller amount, buyer amount) of a settled trade."""
+    amount = trade.terms.amount
+    if trade.status == TradeStatus.RELEASED:
+        return Outcome.RELEASED, amount, 0
+    if trade.status == TradeStatus.REFUNDED:
+        return Outcome.REFUNDED, 0, amount
+    raise Conflict("the trade is not settled yet")
+
+
+def leaf_of(trade: Trade) -> bytes:
+    outcome, seller_amount, buyer_amount = settlement_of(trade)
+    terms = trade.terms
+    return settlement_leaf(
+        terms.deal_id,
+        bytes.fromhex(trade.terms_digest[2:]),
+        terms.token,
+        seller_amount,
+        buyer_amount,
+        outcome,
+    )
+
+
+def anchor_pending(session: Session, ctx: ChainContext) -> SettlementBatch | None:
+    """Put every settled, not yet batched trade into a new batch and queue its anchoring."""
+    trades = list(
+        session.scalars(
+            select(Trade)
+            .where(Trade.chain_id == ctx.chain_id, Trade.status.in_(FINAL), Trade.batch_id.is_(None))
+            .order_by(Trade.id)
+        )
+    )
+    if not trades:
+        return None
+    leaves = [leaf_of(t) for t in trades]
+    root = merkle_root(leaves)
+    batch = SettlementBatch(chain_id=ctx.chain_id, root=_hex(root), leaf_count=len(leaves))
+    session.add(batch)
+    session.flush()
+    for trade, leaf in zip(trades, leaves, strict=True):
+        trade.batch_id, trade.leaf = batch.id, _hex(leaf)
+    tx = enqueue(
+        session,
+        chain_id=ctx.chain_id,
+        sender=ctx.operator,
+        to=ctx.contracts.registry,
+        data=encode_call(REGISTRY, "anchor", [root, batch.id, len(leaves)]),
+        purpose="anchor",
+        reference=f"batch:{batch.id}",
+    )
+    batch.outbox_id = tx.id
+    session.flush()
+    return batch
+
+
+def proof_bundle(trade: Trade, ctx: ChainContext) -> dict[str, Any]:
+    """The proof bundle of an anchored settlement."""
+    batch = trade.batch
+    if batch is None or batch.status != BatchStatus.ANCHORED or not trade.leaf:
+        raise Conflict("the settlement of this trade is not anchored yet")
+    outcome, seller_amount, buyer_amount = settlement_of(trade)
+    leaves = [bytes.fromhex(t.leaf[2:]) for t in batch.trades if t.leaf]
+    leaf = bytes.fromhex(trade.leaf[2:])
+    return build_bundle(
+        contracts=ctx.contracts,
+        terms=trade.terms,
+        seller_signature=bytes.fromhex(trade.seller_signature[2:]),
+        buyer_signature=bytes.fromhex(trade.buyer_signature[2:]),
+        settlement=Settlement(
+            outcome, seller_amount, buyer_amount, trade.open_tx or "", trade.close_tx or "", trade.ship_tx
+        ),
+        leaf=leaf,
+        proof=merkle_proof(leaves, leaf),
+        root=bytes.fromhex(batch.root[2:]),
+        batch_id=batch.id,
+        leaf_count=batch.leaf_count,
+        anchor_tx=batch.anchor_tx or "",
+    )
+
+
+def amounts(trade: Trade) -> dict[str, Money]:
+    """The trade's total in the quote currency and in the settlement currency."""
+    details = trade.terms.details
+    return {
+        "quote": Money(details["price"]["total_minor"], details["price"]["currency"]),
+        "settlement": Money(details["settlement"]["total_minor"], details["settlement"]["currency"]),
+    }
+
+
+def terms_document(trade: Trade) -> dict[str, Any]:
+    return json.loads(trade.terms_json)

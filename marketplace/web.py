@@ -1,0 +1,108 @@
+"""Request plumbing shared by pages and the API: the DB session, the current user, CSRF, locale."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+
+from i18n import UI_LOCALES, ui_locale
+from marketplace.accounts.models import User
+from marketplace.platform import Platform
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def platform() -> Platform:
+    return current_app.extensions["tradewind"]
+
+
+def db() -> Session:
+    """The request's DB session: committed when the request succeeds, rolled back on any error."""
+    if "db" not in g:
+        g.db = platform().db.sessions()
+    return g.db
+
+
+def close_db(error: BaseException | None) -> None:
+    session_ = g.pop("db", None)
+    if session_ is None:
+        return
+    try:
+        if error is None and not g.get("rollback"):
+            session_.commit()
+        else:
+            session_.rollback()
+    finally:
+        session_.close()
+
+
+def rollback() -> None:
+    """Discard the request's changes (a domain error was raised)."""
+    g.rollback = True
+    if "db" in g:
+        g.db.rollback()
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        user_id = session.get("user_id")
+        g.user = db().get(User, user_id) if user_id else None
+    return g.user
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("accounts.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    """Every form post must echo the session's token (the JSON API uses bearer tokens instead)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
+    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+        abort(
+            400, description="The form expired or did not come from this site. Reload the page and try again."
+        )
+
+
+def select_locale() -> str:
+    """?lang= (remembered), else the user's organization, else the browser's preference."""
+    chosen = request.args.get("lang")
+    if chosen:
+        session["lang"] = ui_locale(chosen)
+    if session.get("lang"):
+        return session["lang"]
+    user = current_user()
+    if user is not None:
+        return ui_locale(user.organization.locale)
+    return ui_locale(request.accept_languages.best_match(UI_LOCALES))
+
+
+def content_locale() -> str:
+    """The locale for content (listing texts, number formats): the user's own, which may have no UI."""
+    user = current_user()
+    if session.get("lang"):
+        return session["lang"]
+    return user.organization.locale if user else select_locale()
+
+
+def display_currency() -> str:
+    user = current_user()
+    return user.organization.currency if user else "EUR"

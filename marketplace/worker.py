@@ -1,0 +1,84 @@
+"""The background worker: relay the outbox, index events, apply them to trades, anchor settlements."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from ledger.contracts import ESCROW, REGISTRY, bind
+from ledger.indexer import Indexer
+from ledger.relay import Relay
+from marketplace.platform import Platform
+from marketplace.trades.service import anchor_pending, apply_chain_events, surface_failures
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pass:
+    """What one pass did."""
+
+    mined: int
+    failed: int
+    events: int
+    batch: int | None
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.mined or self.failed or self.events or self.batch)
+
+
+class Worker:
+    """Runs the chain-side loop for one platform."""
+
+    def __init__(self, platform: Platform, anchor: bool = True) -> None:
+        self.platform = platform
+        self.anchor = anchor
+        contracts = platform.ctx.contracts
+        self.relay = Relay(platform.w3, platform.db.sessions, platform.signer)
+        self.indexer = Indexer(
+            platform.w3,
+            {
+                ESCROW: bind(platform.w3, ESCROW, contracts.escrow),
+                REGISTRY: bind(platform.w3, REGISTRY, contracts.registry),
+            },
+            start_block=contracts.start_block,
+            confirmations=platform.config.confirmations,
+        )
+        self._stop = threading.Event()
+
+    def run_once(self) -> Pass:
+        """Relay, index, apply, and batch settled trades for anchoring."""
+        sent = self.relay.run_once()
+        with self.platform.db.session() as session:
+            indexed = self.indexer.poll(session)
+            apply_chain_events(session, indexed.added + indexed.removed)
+            surface_failures(session)
+            batch = anchor_pending(session, self.platform.ctx) if self.anchor else None
+            batch_id = batch.id if batch else None
+        return Pass(sent.mined, sent.failed, len(indexed.added), batch_id)
+
+    def drain(self, max_passes: int = 20) -> None:
+        """Run passes until nothing is left to do (demo and tests)."""
+        for _ in range(max_passes):
+            if not self.run_once().busy:
+                return
+
+    def run_forever(self, interval: float | None = None) -> None:
+        """Loop until `stop()`; errors are logged and retried, never fatal."""
+        interval = interval if interval is not None else self.platform.config.worker_interval
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("worker pass failed; retrying")
+            self._stop.wait(interval)
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run_forever, name="tradewind-worker", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
