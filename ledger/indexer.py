@@ -93,7 +93,7 @@ class Indexer:
         return result
 
     def _read(self, session: Session, start: int, end: int) -> list[ChainEvent]:
-        logs = self.w3.eth.get_logs({"from_block": start, "to_block": end, "address": list(self._by_address)})
+        logs = self.w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": list(self._by_address)})
         added = []
         for entry in logs:
             address = Web3.to_checksum_address(entry["address"])
