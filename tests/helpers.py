@@ -1,0 +1,40 @@
+"""Test helpers: custom-error matching for reverts."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eth_tester.exceptions import TransactionFailed
+from eth_utils import function_signature_to_4byte_selector
+from web3.exceptions import ContractCustomError, ContractLogicError
+
+from ledger.contracts import artifact
+
+
+def error_selector(contract: str, name: str) -> str:
+    """0x selector of custom error `name`, looked up in the contract's ABI (and its bases)."""
+    for item in artifact(contract).abi:
+        if item.get("type") == "error" and item["name"] == name:
+            signature = f"{name}({','.join(i['type'] for i in item['inputs'])})"
+            return "0x" + function_signature_to_4byte_selector(signature).hex()
+    raise KeyError(name)
+
+
+def expect_revert(contract: str, error: str, call: Callable[[], Any]) -> None:
+    """`call` must revert with custom error `error` of `contract`."""
+    with pytest.raises((ContractCustomError, ContractLogicError, TransactionFailed)) as info:
+        call()
+    assert revert_data(info.value).startswith(error_selector(contract, error)), f"expected {error}, got {info.value!r}"
+
+
+def revert_data(exc: BaseException) -> str:
+    """0x revert data from a node error (Anvil) or from eth-tester, which only puts it in the message."""
+    if isinstance(exc, TransactionFailed):
+        text = str(exc.args[0]).removeprefix("execution reverted: ")
+        raw = ast.literal_eval(text) if text.startswith(("b'", 'b"')) else text.encode()
+        return "0x" + raw.hex()
+    data = getattr(exc, "data", None)
+    return data if isinstance(data, str) else str(data)
