@@ -95,3 +95,27 @@ def transact(w3: Web3, sender: LocalAccount, contract: Contract, function: str, 
     )
     tx_hash = w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
     return dict(w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120))
+
+
+@cache
+def _error_names() -> dict[bytes, str]:
+    from eth_utils import function_signature_to_4byte_selector
+
+    names = {}
+    for name in (ESCROW, REGISTRY, STABLECOIN):
+        for item in artifact(name).abi:
+            if item.get("type") == "error":
+                signature = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
+                names[function_signature_to_4byte_selector(signature)] = item["name"]
+    return names
+
+
+def revert_reason(data: bytes) -> str:
+    """A readable name for revert data: the custom error's name, an Error(string) message, or hex."""
+    if len(data) >= 4 and data[:4] in _error_names():
+        return _error_names()[data[:4]]
+    if data[:4] == bytes.fromhex("08c379a0"):
+        from eth_abi import decode
+
+        return decode(["string"], data[4:])[0]
+    return "0x" + data.hex() if data else "no reason given"

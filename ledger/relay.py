@@ -7,16 +7,19 @@ bytes are sent again, and a node that already knows them is success."""
 
 from __future__ import annotations
 
+import ast
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
+from eth_tester.exceptions import TransactionFailed
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
 
+from ledger.contracts import revert_reason
 from ledger.store import OutboxTx, Sender, TxStatus
 
 log = logging.getLogger(__name__)
@@ -25,7 +28,7 @@ KeyLookup = Callable[[Session, str], LocalAccount]
 """Returns the signing account of a sender address (the marketplace opens sealed keys)."""
 
 _OPEN = (TxStatus.PENDING, TxStatus.SIGNED, TxStatus.SENT)
-_ALREADY_SENT = ("already known", "known transaction", "nonce too low", "already imported")
+_ALREADY_SENT = ("already known", "known transaction", "nonce too low", "already imported", "invalid transaction nonce")
 
 
 def enqueue(
@@ -53,6 +56,17 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+def _reason(exc: Exception) -> str:
+    """Revert data from a JSON-RPC node's error, or from the in-process EVM's message."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, str) and data.startswith("0x"):
+        return revert_reason(bytes.fromhex(data[2:]))
+    text = str(exc.args[0] if exc.args else exc).removeprefix("execution reverted: ")
+    if text.startswith(("b'", 'b"')):
+        return revert_reason(ast.literal_eval(text))
+    return text
 
 
 @dataclass
@@ -142,8 +156,8 @@ class Relay:
         }
         try:
             tx["gas"] = int(self.w3.eth.estimate_gas(tx) * 12 // 10)
-        except ContractLogicError as exc:
-            row.status, row.error = TxStatus.FAILED, f"reverted: {exc.message or exc}"
+        except (ContractLogicError, TransactionFailed) as exc:
+            row.status, row.error = TxStatus.FAILED, f"reverted: {_reason(exc)}"
             session.commit()
             log.warning("outbox %s (%s) would revert: %s", row.id, row.purpose, row.error)
             return False
@@ -168,7 +182,7 @@ class Relay:
         if row.status == TxStatus.SIGNED:
             try:
                 self.w3.eth.send_raw_transaction(row.raw_tx)
-            except ValueError as exc:
+            except Exception as exc:  # node errors differ: JSON-RPC errors, eth-tester validation errors
                 text = str(exc).lower()
                 if not any(marker in text for marker in _ALREADY_SENT) or not self._known(row.tx_hash):
                     row.status, row.error = TxStatus.FAILED, f"node refused: {exc}"
