@@ -114,6 +114,7 @@ def submit_quote(
     previous = rfq.quotes[-1] if rfq.quotes else None
     quote = Quote(
         rfq=rfq,
+        rfq_id=rfq.id,
         revision=(previous.revision + 1) if previous else 1,
         unit_price_minor=price.minor,
         currency=price.currency,

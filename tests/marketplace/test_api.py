@@ -1,0 +1,71 @@
+"""The JSON API: the full trade through HTTP, and clear errors that change nothing."""
+
+from __future__ import annotations
+
+from ledger.verify import verify_bundle
+from tests.conftest import PASSWORD, Orgs
+
+
+def token(client, user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 201, response.json
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def test_full_trade_over_the_api(client, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer = orgs.exporter(), orgs.buyer()
+    seller_h, buyer_h = token(client, exporter), token(client, buyer)
+    listing = client.post("/api/v1/listings", headers=seller_h, json={
+        "sku": "API-1", "hs_code": "8482.10", "unit": "pc", "moq": 10, "incoterm": "FOB",
+        "incoterm_place": "Hamburg", "price": "3.50", "translations": {
+            "en": {"title": "Bearing", "description": "steel"}, "ja": {"title": "軸受", "description": "鋼"}}})
+    assert listing.status_code == 201, listing.json
+    seen = client.get(f"/api/v1/listings/{listing.json['id']}", headers=buyer_h).json
+    assert seen["title"] == "軸受" and seen["local_price"]["currency"] == "JPY"
+    assert seen["price"] == {"currency": "EUR", "minor": 350, "amount": "3.50", "text": "€3.50"}
+    rfq = client.post("/api/v1/rfqs", headers=buyer_h, json={"listing_id": listing.json["id"], "quantity": 40})
+    assert rfq.status_code == 201
+    quote = client.post(f"/api/v1/rfqs/{rfq.json['id']}/quotes", headers=seller_h, json={"unit_price": "3.25"})
+    assert quote.status_code == 201 and quote.json["total"]["minor"] == 13000
+    trade = client.post(f"/api/v1/quotes/{quote.json['id']}/accept", headers=buyer_h)
+    assert trade.status_code == 201 and trade.json["status"] == "awaiting_funding"
+    trade_id = trade.json["id"]
+
+    assert client.post(f"/api/v1/trades/{trade_id}/fund", headers=buyer_h).json["pending_action"] == "fund"
+    worker.drain()
+    assert client.get(f"/api/v1/trades/{trade_id}", headers=buyer_h).json["status"] == "funded"
+    shipped = client.post(f"/api/v1/trades/{trade_id}/ship", headers=seller_h, json={"document_hash": "0x" + "ab" * 32})
+    assert shipped.status_code == 202
+    worker.drain()
+    assert client.post(f"/api/v1/trades/{trade_id}/release", headers=buyer_h).status_code == 202
+    worker.drain()
+    final = client.get(f"/api/v1/trades/{trade_id}", headers=seller_h).json
+    assert final["status"] == "released" and final["anchored"] and final["document_hash"] == "0x" + "ab" * 32
+    bundle = client.get(f"/api/v1/trades/{trade_id}/bundle", headers=buyer_h).json
+    assert verify_bundle(bundle, platform.w3).ok
+
+
+def test_errors_are_json_with_a_code_and_change_nothing(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer = orgs.exporter(), orgs.buyer()
+    seller_h, buyer_h = token(client, exporter), token(client, buyer)
+
+    malformed = client.post("/api/v1/listings", headers={**seller_h, "Content-Type": "application/json"},
+                            data="{not json")
+    assert malformed.status_code == 400
+    assert malformed.json["error"]["code"] == "invalid" and "JSON object" in malformed.json["error"]["message"]
+
+    missing = client.post("/api/v1/rfqs", json={"listing_id": 1, "quantity": 1})
+    assert missing.status_code == 401 and missing.json["error"]["code"] == "unauthenticated"
+
+    wrong_role = client.post("/api/v1/listings", headers=buyer_h, json={"sku": "x"})
+    assert wrong_role.status_code == 403
+
+    bad = client.post("/api/v1/listings", headers=seller_h, json={
+        "sku": "B-1", "hs_code": "8482.10", "moq": 1, "incoterm": "FOB", "price": 2.5,
+        "translations": {"en": {"title": "x"}}})
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "price"
+    assert client.get("/api/v1/listings", headers=seller_h).json["listings"] == [] or all(
+        item["sku"] != "B-1" for item in client.get("/api/v1/listings").json["listings"])
+
+    assert client.get("/api/v1/trades/999999", headers=buyer_h).status_code == 404
+    assert client.post("/api/v1/tokens", json={"email": buyer.email, "password": "wrong"}).status_code == 401

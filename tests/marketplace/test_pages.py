@@ -1,0 +1,97 @@
+"""Server-rendered pages: a person logs in, browses, negotiates and settles; forms need CSRF."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+from ledger.verify import verify_bundle
+from tests.conftest import PASSWORD, Orgs
+from tests.marketplace import flow
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def login(client, user) -> str:  # type: ignore[no-untyped-def]
+    """Log in through the form; returns the CSRF token of the new session."""
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                           "csrf_token": csrf_of(client.get("/login").text)})
+    assert response.status_code == 302
+    return csrf_of(client.get("/dashboard").text)
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    user = orgs.buyer()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400 and "Reload the page" in response.text
+    assert client.get("/dashboard").status_code == 302  # not logged in
+
+
+def test_wrong_password_shows_an_error(client, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    user = orgs.buyer()
+    response = client.post("/login", data={"email": user.email, "password": "nope",
+                                           "csrf_token": csrf_of(client.get("/login").text)})
+    assert response.status_code == 401 and "wrong email or password" in response.text
+
+
+def test_trade_through_the_pages(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer = orgs.exporter(), orgs.buyer()
+    listing_id = flow.listing(platform, exporter, sku="PAGE-1", price="4.00")
+    seller, customer = app.test_client(), app.test_client()
+    seller_csrf, buyer_csrf = login(seller, exporter), login(customer, buyer)
+
+    page = customer.get(f"/listings/{listing_id}")
+    assert page.status_code == 200
+    assert "Copper cable" in page.text or "Kupferkabel" in page.text
+    assert "￥" in page.text and "ECB" in page.text  # the buyer's currency, with the rate's source
+
+    response = customer.post("/rfqs/", data={"listing_id": listing_id, "quantity": 300, "csrf_token": buyer_csrf})
+    rfq_path = response.headers["Location"]
+    response = seller.post(f"{rfq_path}/quotes", data={"unit_price": "3.80", "csrf_token": seller_csrf})
+    assert response.status_code == 302
+    rfq_page = customer.get(rfq_path).text
+    assert "intact" in rfq_page
+    quote_id = re.search(r"/rfqs/quotes/(\d+)/accept", rfq_page).group(1)
+    trade_path = customer.post(f"/rfqs/quotes/{quote_id}/accept", data={"csrf_token": buyer_csrf}).headers["Location"]
+    assert "Fund escrow" in customer.get(trade_path).text
+
+    customer.post(f"{trade_path}/fund", data={"csrf_token": buyer_csrf})
+    assert "On its way to the chain" in customer.get(trade_path).text
+    worker.drain()
+    bill = io.BytesIO(b"BILL OF LADING 42")
+    seller.post(f"{trade_path}/ship", data={"csrf_token": seller_csrf, "document": (bill, "bl.pdf")},
+                content_type="multipart/form-data")
+    worker.drain()
+    assert "0x" + hashlib.sha256(b"BILL OF LADING 42").hexdigest() in seller.get(trade_path).text
+    customer.post(f"{trade_path}/release", data={"csrf_token": buyer_csrf})
+    worker.drain()
+    final = customer.get(trade_path).text
+    assert "released" in final and "Download proof bundle" in final
+    bundle = customer.get(f"{trade_path}/bundle.json")
+    assert bundle.headers["Content-Disposition"].startswith("attachment")
+    assert verify_bundle(bundle.json, platform.w3).ok
+
+    auditor = app.test_client()
+    login(auditor, orgs.auditor())
+    audit = auditor.get("/audit/")
+    assert audit.status_code == 200 and "proof bundle" in audit.text
+    assert customer.get("/audit/").status_code == 403  # buyers are not auditors
+
+
+def test_shipping_without_a_document_is_refused(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer = orgs.exporter(), orgs.buyer()
+    worker.drain()
+    trade_id = flow.accepted(platform, exporter, buyer)
+    with platform.db.session() as s:
+        from marketplace.trades.service import fund
+
+        fund(s, s.merge(buyer), trade_id, platform.ctx)
+    worker.drain()
+    seller = app.test_client()
+    csrf = login(seller, exporter)
+    response = seller.post(f"/trades/{trade_id}/ship", data={"csrf_token": csrf, "document_hash": "0x12"})
+    assert response.status_code == 400 and "bill of lading" in response.text
+    assert flow.trade(platform, trade_id).pending_action is None
