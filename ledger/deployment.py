@@ -53,9 +53,7 @@ def check_recorded(w3: Web3, rows: dict[str, Deployment]) -> None:
             )
 
 
-def ensure_deployed(
-    session: Session, w3: Web3, operator: LocalAccount, token_address: str | None = None
-) -> Contracts:
+def ensure_deployed(session: Session, w3: Web3, operator: LocalAccount, token_address: str | None = None) -> Contracts:
     """Deploy what is missing on the connected chain, record it, and return the addresses.
 
     Idempotent: contracts already recorded for this chain id are checked, not deployed again. Without
@@ -65,9 +63,7 @@ def ensure_deployed(
     check_recorded(w3, rows)
 
     def remember(name: str, address: str, tx_hash: str | None, block: int) -> None:
-        rows[name] = Deployment(
-            chain_id=chain_id, name=name, address=address, tx_hash=tx_hash, block_number=block
-        )
+        rows[name] = Deployment(chain_id=chain_id, name=name, address=address, tx_hash=tx_hash, block_number=block)
         session.add(rows[name])
         session.commit()
 

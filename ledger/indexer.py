@@ -65,9 +65,7 @@ class Indexer:
         self.max_range = max_range
         self._by_address = {Web3.to_checksum_address(c.address): (name, c) for name, c in contracts.items()}
         self._topics = {
-            address: {
-                event_abi_to_log_topic(item): item["name"] for item in c.abi if item.get("type") == "event"
-            }
+            address: {event_abi_to_log_topic(item): item["name"] for item in c.abi if item.get("type") == "event"}
             for address, (_, c) in self._by_address.items()
         }
 
@@ -132,15 +130,11 @@ class Indexer:
 
     def _rollback_if_reorged(self, session: Session, cursor: Cursor) -> list[ChainEvent]:
         known = session.scalars(
-            select(IndexedBlock)
-            .where(IndexedBlock.chain_id == self.chain_id)
-            .order_by(IndexedBlock.number.desc())
+            select(IndexedBlock).where(IndexedBlock.chain_id == self.chain_id).order_by(IndexedBlock.number.desc())
         )
         ancestor = None
         for block in known:
-            chain_block = (
-                self.w3.eth.get_block(block.number) if block.number <= self.w3.eth.block_number else None
-            )
+            chain_block = self.w3.eth.get_block(block.number) if block.number <= self.w3.eth.block_number else None
             if chain_block is not None and chain_block["hash"].to_0x_hex() == block.hash:
                 ancestor = block.number
                 break
@@ -152,9 +146,7 @@ class Indexer:
             return []
         removed = list(
             session.scalars(
-                select(ChainEvent).where(
-                    ChainEvent.chain_id == self.chain_id, ChainEvent.block_number > ancestor
-                )
+                select(ChainEvent).where(ChainEvent.chain_id == self.chain_id, ChainEvent.block_number > ancestor)
             )
         )
         session.execute(

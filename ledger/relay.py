@@ -94,9 +94,7 @@ class Relay:
         result = RelayResult()
         with self.sessions() as session:
             senders = session.scalars(
-                select(OutboxTx.sender)
-                .where(OutboxTx.chain_id == self.chain_id, OutboxTx.status.in_(_OPEN))
-                .distinct()
+                select(OutboxTx.sender).where(OutboxTx.chain_id == self.chain_id, OutboxTx.status.in_(_OPEN)).distinct()
             ).all()
         for sender in senders:
             self._drain_sender(sender, result)

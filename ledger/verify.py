@@ -63,8 +63,7 @@ def _events(w3: Web3, receipt: Any, contract: Contract, abi: dict[str, Any]) -> 
     return [
         dict(event.process_log(entry)["args"])
         for entry in receipt["logs"]
-        if Web3.to_checksum_address(entry["address"]) == contract.address
-        and bytes(entry["topics"][0]) == topic
+        if Web3.to_checksum_address(entry["address"]) == contract.address and bytes(entry["topics"][0]) == topic
     ]
 
 
@@ -108,15 +107,11 @@ class _Verifier:
             )
         escrow = bind(self.w3, ESCROW, addresses[ESCROW])
         registry = bind(self.w3, REGISTRY, addresses[REGISTRY])
-        token = self.w3.eth.contract(
-            address=Web3.to_checksum_address(addresses["token"]), abi=[ERC20_TRANSFER]
-        )
+        token = self.w3.eth.contract(address=Web3.to_checksum_address(addresses["token"]), abi=[ERC20_TRANSFER])
 
         terms = TradeTerms.from_json(b["terms"])
         digest = terms.digest(chain_id, escrow.address)
-        r.add(
-            "terms digest", "0x" + digest.hex() == b["terms_digest"], "recomputed from the terms and details"
-        )
+        r.add("terms digest", "0x" + digest.hex() == b["terms_digest"], "recomputed from the terms and details")
         on_chain = escrow.functions.termsDigest(terms.as_tuple()).call()
         r.add("terms digest on chain", bytes(on_chain) == digest, "TradeEscrow.termsDigest agrees")
         r.add("token", terms.token == token.address, f"terms pay in {terms.token}")
@@ -190,9 +185,7 @@ class _Verifier:
         )
         self._transfer(receipt, token, escrow.address, payee, amount, "payout transfer")
         status, _ = escrow.functions.dealStatus(terms.deal_id).call()
-        self.report.add(
-            "deal status on chain", status == _STATUS[outcome], f"TradeEscrow.dealStatus = {status}"
-        )
+        self.report.add("deal status on chain", status == _STATUS[outcome], f"TradeEscrow.dealStatus = {status}")
 
     def check_anchor(
         self,

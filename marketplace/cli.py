@@ -27,9 +27,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from marketplace.platform import start
 
     folder = Path(tempfile.mkdtemp(prefix="tradewind-demo-"))
-    config = Config.from_env(
-        instance_dir=folder, chain_rpc_url=args.rpc or "", database_url=args.database or ""
-    )
+    config = Config.from_env(instance_dir=folder, chain_rpc_url=args.rpc or "", database_url=args.database or "")
     say = (lambda _line: None) if args.json else print
     try:
         platform = start(config)
@@ -123,9 +121,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="seed demo organizations and a trade in progress")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument(
-        "--with-worker", action="store_true", help="run the worker in-process with an RPC node too"
-    )
+    serve.add_argument("--with-worker", action="store_true", help="run the worker in-process with an RPC node too")
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="run the relay and indexer loop")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")

@@ -36,9 +36,7 @@ def seed(platform: Platform) -> dict[str, int]:
     with platform.db.session() as session:
         existing = session.scalar(select(User).where(User.email == EXPORTER))
         if existing is not None:
-            listing = session.scalar(
-                select(Listing).where(Listing.organization_id == existing.organization_id)
-            )
+            listing = session.scalar(select(Listing).where(Listing.organization_id == existing.organization_id))
             return {"listing": listing.id}
         orgs: dict[str, Organization] = {}
         for key, name, kind, country, currency, locale, email, person in (
@@ -138,9 +136,7 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
             f"\u201c{seller_view.title}\u201d at {seller_view.price.format('de')}/{listing.unit}, "
             f"MOQ {listing.moq}, {listing.incoterm} {listing.incoterm_place}, HS {listing.hs_code}"
         )
-        buyer_view = view_listing(
-            listing, buyer.organization.locale, buyer.organization.currency, platform.rates
-        )
+        buyer_view = view_listing(listing, buyer.organization.locale, buyer.organization.currency, platform.rates)
         say(
             f"2. {buyer.organization.name} ({buyer.organization.country}) sees \u201c{buyer_view.title}\u201d at "
             f"{buyer_view.local_price.format('ja')}/{listing.unit} (ECB {buyer_view.rate.base}/"
@@ -193,10 +189,7 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
             f"release {_tx_line(w3, trade.close_tx)} -> {trade.status}"
         )
         batch = trade.batch
-        say(
-            f"9. Settlement anchored: batch #{batch.id}, root {batch.root}, "
-            f"anchor {_tx_line(w3, batch.anchor_tx)}"
-        )
+        say(f"9. Settlement anchored: batch #{batch.id}, root {batch.root}, anchor {_tx_line(w3, batch.anchor_tx)}")
         bundle = trades.proof_bundle(trade, ctx)
         transactions = {
             "open": trade.open_tx,
@@ -223,7 +216,5 @@ def seed_trade_in_progress(platform: Platform) -> None:
         exporter, buyer = _user(s, EXPORTER), _user(s, BUYER)
         rfq = create_rfq(s, buyer, listing_id=ids["listing"], quantity=2000)
         quote = submit_quote(s, exporter, rfq.id, unit_price="2.30")
-        trade = trades.accept_quote(
-            s, buyer, quote.id, ctx=platform.ctx, keybox=platform.keybox, rates=platform.rates
-        )
+        trade = trades.accept_quote(s, buyer, quote.id, ctx=platform.ctx, keybox=platform.keybox, rates=platform.rates)
         trades.fund(s, buyer, trade.id, platform.ctx)

@@ -63,9 +63,7 @@ def start(config: Config, w3: Web3 | None = None) -> Platform:
     w3 = w3 or connect(config.chain_rpc_url)
     keybox = KeyBox(config.master_key)
     chain_id = w3.eth.chain_id
-    dev = (
-        config.dev_faucet if config.dev_faucet is not None else (is_embedded(w3) or chain_id in DEV_CHAIN_IDS)
-    )
+    dev = config.dev_faucet if config.dev_faucet is not None else (is_embedded(w3) or chain_id in DEV_CHAIN_IDS)
     with db.session() as session:
         wallet = ensure_operator_wallet(session, keybox, config.operator_key)
         operator = keybox.open(wallet.address, wallet.sealed_key)

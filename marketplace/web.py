@@ -77,9 +77,7 @@ def check_csrf() -> None:
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
     if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-        abort(
-            400, description="The form expired or did not come from this site. Reload the page and try again."
-        )
+        abort(400, description="The form expired or did not come from this site. Reload the page and try again.")
 
 
 def select_locale() -> str:

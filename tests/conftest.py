@@ -69,14 +69,22 @@ class Orgs:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
-    def make(self, kind: str, *, role: str = Role.ADMIN, country: str = "DE", currency: str = "EUR",
-             locale: str = "de") -> User:
+    def make(
+        self, kind: str, *, role: str = Role.ADMIN, country: str = "DE", currency: str = "EUR", locale: str = "de"
+    ) -> User:
         n = next(_counter)
         with self.platform.db.session() as s:
-            org = create_organization(s, self.platform.keybox, self.platform.ctx, name=f"{kind.title()} {n}",
-                                      kind=kind, country=country, currency=currency, locale=locale)
-            user = create_user(s, org, email=f"{kind}{n}@example.com", name=f"{kind} {n}", password=PASSWORD,
-                               role=role)
+            org = create_organization(
+                s,
+                self.platform.keybox,
+                self.platform.ctx,
+                name=f"{kind.title()} {n}",
+                kind=kind,
+                country=country,
+                currency=currency,
+                locale=locale,
+            )
+            user = create_user(s, org, email=f"{kind}{n}@example.com", name=f"{kind} {n}", password=PASSWORD, role=role)
             return user
 
     def exporter(self, **kw: str) -> User:
@@ -143,8 +151,9 @@ def anvil_url() -> Iterator[str]:
     if not ANVIL.exists():
         unavailable("Anvil is not installed (npm ci installs it into node_modules)")
     port = _free_port()
-    proc = subprocess.Popen([str(ANVIL), "--port", str(port), "--silent"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(ANVIL), "--port", str(port), "--silent"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:

@@ -44,9 +44,7 @@ def create_organization(
         raise Invalid("name is required", "name")
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise Invalid("country must be an ISO 3166 alpha-2 code such as DE", "country")
-    org = Organization(
-        name=name.strip(), kind=kind, country=country, currency=check_currency(currency), locale=locale
-    )
+    org = Organization(name=name.strip(), kind=kind, country=country, currency=check_currency(currency), locale=locale)
     session.add(org)
     session.flush()
     account, sealed = keybox.create()
@@ -147,9 +145,7 @@ def ensure_operator_wallet(session: Session, keybox: KeyBox, private_key: str = 
     if private_key:
         account = Account.from_key(private_key)
         if wallet is not None and wallet.address != account.address:
-            raise Conflict(
-                f"CHAIN_OPERATOR_KEY is {account.address}, but the database has operator {wallet.address}"
-            )
+            raise Conflict(f"CHAIN_OPERATOR_KEY is {account.address}, but the database has operator {wallet.address}")
     if wallet is None:
         account = Account.from_key(private_key) if private_key else Account.create()
         wallet = Wallet(

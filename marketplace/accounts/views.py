@@ -45,9 +45,7 @@ def login() -> Any:
             session["lang"] = lang
         target = request.args.get("next", "")
         return redirect(
-            target
-            if target.startswith("/") and not target.startswith("//")
-            else url_for("accounts.dashboard")
+            target if target.startswith("/") and not target.startswith("//") else url_for("accounts.dashboard")
         )
     return render_template("login.html")
 

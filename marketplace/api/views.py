@@ -105,9 +105,7 @@ def token() -> Any:
 def listings() -> Any:
     locale, currency = viewer_prefs()
     rates = platform().rates
-    return jsonify(
-        {"listings": [view_listing(x, locale, currency, rates).as_json() for x in active_listings(db())]}
-    )
+    return jsonify({"listings": [view_listing(x, locale, currency, rates).as_json() for x in active_listings(db())]})
 
 
 @bp.get("/listings/<int:listing_id>")

@@ -62,9 +62,7 @@ def create_listing(
         currency=money.currency,
         lead_time_days=positive_int(lead_time_days, "lead_time_days"),
         translations=[
-            ListingTranslation(
-                locale=loc, title=t["title"].strip(), description=(t.get("description") or "").strip()
-            )
+            ListingTranslation(locale=loc, title=t["title"].strip(), description=(t.get("description") or "").strip())
             for loc, t in texts.items()
         ],
     )

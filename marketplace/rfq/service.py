@@ -25,9 +25,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def create_rfq(
-    session: Session, user: User, *, listing_id: object, quantity: object, message: str = ""
-) -> Rfq:
+def create_rfq(session: Session, user: User, *, listing_id: object, quantity: object, message: str = "") -> Rfq:
     """A buyer asks the listing's exporter for a quote."""
     org = require(user, OrgKind.BUYER)
     listing = get_listing(session, positive_int(listing_id, "listing_id"))
@@ -58,9 +56,7 @@ def rfqs_for(session: Session, user: User) -> list[Rfq]:
     org_id = user.organization_id
     return list(
         session.scalars(
-            select(Rfq)
-            .where(or_(Rfq.buyer_org_id == org_id, Rfq.seller_org_id == org_id))
-            .order_by(Rfq.id.desc())
+            select(Rfq).where(or_(Rfq.buyer_org_id == org_id, Rfq.seller_org_id == org_id)).order_by(Rfq.id.desc())
         )
     )
 
@@ -122,8 +118,7 @@ def submit_quote(
         incoterm=term,
         incoterm_place=(incoterm_place or listing.incoterm_place).strip(),
         lead_time_days=positive_int(lead_time_days or listing.lead_time_days, "lead_time_days"),
-        valid_until=datetime.now(UTC).replace(microsecond=0)
-        + timedelta(days=positive_int(valid_days, "valid_days")),
+        valid_until=datetime.now(UTC).replace(microsecond=0) + timedelta(days=positive_int(valid_days, "valid_days")),
         note=(note or "").strip(),
         prev_hash=previous.hash if previous else GENESIS,
         hash="",

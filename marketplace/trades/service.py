@@ -130,9 +130,7 @@ def visible_trade(session: Session, user: User, trade_id: int) -> Trade:
     """The trade if the user's organization is a party to it, or an auditor."""
     trade = session.get(Trade, trade_id)
     org = user.organization
-    if trade is None or (
-        org.kind != OrgKind.AUDITOR and org.id not in (trade.buyer_org_id, trade.seller_org_id)
-    ):
+    if trade is None or (org.kind != OrgKind.AUDITOR and org.id not in (trade.buyer_org_id, trade.seller_org_id)):
         raise NotFound("no such trade")
     return trade
 
@@ -161,9 +159,7 @@ def _expect(trade: Trade, *statuses: TradeStatus, action: str) -> None:
         raise Conflict(f"cannot {action} a trade that is {trade.status.replace('_', ' ')}")
 
 
-def _send(
-    session: Session, ctx: ChainContext, trade: Trade, action: str, calls: list[tuple[str, str, str]]
-) -> None:
+def _send(session: Session, ctx: ChainContext, trade: Trade, action: str, calls: list[tuple[str, str, str]]) -> None:
     """Queue `calls` (contract, function-calldata, to) from the acting party and mark the trade."""
     sender = trade.terms.buyer if action in ("fund", "release") else trade.terms.seller
     last = None
@@ -212,9 +208,7 @@ def document_hash(document: bytes | None = None, hex_hash: str | None = None) ->
         return _hex(hashlib.sha256(document).digest())
     if hex_hash and _HASH.match(hex_hash.strip()):
         return hex_hash.strip().lower()
-    raise Invalid(
-        "attach the bill of lading, or give its SHA-256 as 0x followed by 64 hex digits", "document"
-    )
+    raise Invalid("attach the bill of lading, or give its SHA-256 as 0x followed by 64 hex digits", "document")
 
 
 def mark_shipped(session: Session, user: User, trade_id: int, ctx: ChainContext, doc_hash: str) -> Trade:

@@ -12,8 +12,9 @@ from tests.conftest import ROOT, unavailable, which_node
 
 
 def run_check(root) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run(["node", str(root / "contracts" / "compile.js"), "--check"], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        ["node", str(root / "contracts" / "compile.js"), "--check"], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")

@@ -91,8 +91,11 @@ def test_open_reverts(chain: Chain) -> None:
     chain.send(chain.buyer, chain.token, "approve", chain.escrow.address, 10**12)
     sig = sign(chain, terms)
     expect_revert(ESCROW, "Unauthorized", call(chain, chain.stranger, "open", terms.as_tuple(), sig))
-    expect_revert(ESCROW, "InvalidSellerSignature",
-                  call(chain, chain.buyer, "open", terms.as_tuple(), sign(chain, terms, chain.stranger)))
+    expect_revert(
+        ESCROW,
+        "InvalidSellerSignature",
+        call(chain, chain.buyer, "open", terms.as_tuple(), sign(chain, terms, chain.stranger)),
+    )
     changed = replace(terms, amount=terms.amount + 1)  # seller signed a different amount
     expect_revert(ESCROW, "InvalidSellerSignature", call(chain, chain.buyer, "open", changed.as_tuple(), sig))
     for bad in (
@@ -146,8 +149,9 @@ def test_deadlines_have_default_outcomes(chain: Chain) -> None:
     chain.send(chain.seller, chain.escrow, "markShipped", shipped.as_tuple(), b"\x02" * 32)
     expect_revert(ESCROW, "Unauthorized", call(chain, chain.stranger, "release", shipped.as_tuple()))
     time_travel(chain.w3, 4 * DAY)  # past shipBy and past the 3-day inspection period
-    expect_revert(ESCROW, "ShipDeadlinePassed",
-                  call(chain, chain.seller, "markShipped", unshipped.as_tuple(), b"\0" * 32))
+    expect_revert(
+        ESCROW, "ShipDeadlinePassed", call(chain, chain.seller, "markShipped", unshipped.as_tuple(), b"\0" * 32)
+    )
     expect_revert(ESCROW, "Unauthorized", call(chain, chain.stranger, "refund", shipped.as_tuple()))
     buyer_before, seller_before = balance(chain, chain.buyer.address), balance(chain, chain.seller.address)
     chain.send(chain.stranger, chain.escrow, "refund", unshipped.as_tuple())
@@ -158,8 +162,11 @@ def test_deadlines_have_default_outcomes(chain: Chain) -> None:
 
 
 def test_only_token_admins_change_the_allowlist(chain: Chain) -> None:
-    expect_revert(ESCROW, "AccessControlUnauthorizedAccount",
-                  call(chain, chain.stranger, "setTokenAllowed", chain.token.address, False))
+    expect_revert(
+        ESCROW,
+        "AccessControlUnauthorizedAccount",
+        call(chain, chain.stranger, "setTokenAllowed", chain.token.address, False),
+    )
 
 
 def test_fresh_escrow_binds_signatures_to_its_own_address(chain: Chain) -> None:
@@ -168,7 +175,10 @@ def test_fresh_escrow_binds_signatures_to_its_own_address(chain: Chain) -> None:
     chain.send(chain.admin, other, "setTokenAllowed", chain.token.address, True)
     terms = new_terms(chain)
     chain.send(chain.buyer, chain.token, "approve", other.address, terms.amount)
-    expect_revert(ESCROW, "InvalidSellerSignature",
-                  lambda: other.functions.open(terms.as_tuple(), sign(chain, terms)).call({"from": chain.buyer.address}))
+    expect_revert(
+        ESCROW,
+        "InvalidSellerSignature",
+        lambda: other.functions.open(terms.as_tuple(), sign(chain, terms)).call({"from": chain.buyer.address}),
+    )
     good = terms.sign(chain.seller, chain.w3.eth.chain_id, other.address)
     other.functions.open(terms.as_tuple(), good).call({"from": chain.buyer.address})

@@ -39,8 +39,11 @@ def test_unanchored_root_does_not_verify(chain: Chain) -> None:
 def test_anchor_reverts(chain: Chain) -> None:
     root = os.urandom(32)
     fn = chain.registry.functions
-    expect_revert(REGISTRY, "AccessControlUnauthorizedAccount",
-                  lambda: fn.anchor(root, 1, 1).call({"from": chain.stranger.address}))
+    expect_revert(
+        REGISTRY,
+        "AccessControlUnauthorizedAccount",
+        lambda: fn.anchor(root, 1, 1).call({"from": chain.stranger.address}),
+    )
     expect_revert(REGISTRY, "EmptyBatch", lambda: fn.anchor(b"\0" * 32, 1, 1).call({"from": chain.admin.address}))
     expect_revert(REGISTRY, "EmptyBatch", lambda: fn.anchor(root, 1, 0).call({"from": chain.admin.address}))
     receipt = chain.send(chain.admin, chain.registry, "anchor", root, 9, 4)

@@ -38,8 +38,15 @@ def keys_of(*accounts):  # type: ignore[no-untyped-def]
 
 def mint(sessions: sessionmaker[Session], local: Chain, to: str, amount: int, ref: str = "t") -> int:
     with sessions() as s:
-        row = enqueue(s, chain_id=local.w3.eth.chain_id, sender=local.admin.address, to=local.token.address,
-                      data=encode_call(STABLECOIN, "mint", [to, amount]), purpose="mint", reference=ref)
+        row = enqueue(
+            s,
+            chain_id=local.w3.eth.chain_id,
+            sender=local.admin.address,
+            to=local.token.address,
+            data=encode_call(STABLECOIN, "mint", [to, amount]),
+            purpose="mint",
+            reference=ref,
+        )
         s.commit()
         return row.id
 
@@ -98,8 +105,15 @@ def test_a_transaction_the_node_already_has_counts_as_sent(local: Chain, session
 
 def test_a_reverting_call_fails_with_its_reason_and_does_not_block_the_sender(local: Chain, sessions) -> None:  # type: ignore[no-untyped-def]
     with sessions() as s:
-        bad = enqueue(s, chain_id=local.w3.eth.chain_id, sender=local.admin.address, to=local.registry.address,
-                      data=encode_call(REGISTRY, "anchor", [b"\0" * 32, 1, 1]), purpose="anchor", reference="bad")
+        bad = enqueue(
+            s,
+            chain_id=local.w3.eth.chain_id,
+            sender=local.admin.address,
+            to=local.registry.address,
+            data=encode_call(REGISTRY, "anchor", [b"\0" * 32, 1, 1]),
+            purpose="anchor",
+            reference="bad",
+        )
         s.commit()
     receiver = Account.create().address
     good = mint(sessions, local, receiver, 5)

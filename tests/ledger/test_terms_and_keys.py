@@ -32,8 +32,9 @@ def sample(token: str = "0x" + "33" * 20) -> TradeTerms:
     details=st.dictionaries(st.text(max_size=8), st.text(max_size=20) | st.integers(), max_size=4),
 )
 def test_python_digest_equals_contract_digest(chain: Chain, buyer, seller, amount, ship_by, inspection, details):  # type: ignore[no-untyped-def]
-    terms = TradeTerms(deal_id_for(str(amount)), buyer, seller, chain.token.address, amount, ship_by, inspection,
-                       details)
+    terms = TradeTerms(
+        deal_id_for(str(amount)), buyer, seller, chain.token.address, amount, ship_by, inspection, details
+    )
     expected = chain.escrow.functions.termsDigest(terms.as_tuple()).call()
     assert terms.digest(chain.w3.eth.chain_id, chain.escrow.address) == bytes(expected)
 

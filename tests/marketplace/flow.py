@@ -14,8 +14,18 @@ TEXTS = {"en": {"title": "Copper cable 3x2.5", "description": "Per metre"}, "de"
 
 def listing(platform: Platform, exporter: User, sku: str = "CAB-1", price: str = "1.25") -> int:
     with platform.db.session() as s:
-        return create_listing(s, s.merge(exporter), sku=sku, hs_code="8544.49", unit="m", moq=100, incoterm="CIF",
-                              incoterm_place="Yokohama", price=price, translations=TEXTS).id
+        return create_listing(
+            s,
+            s.merge(exporter),
+            sku=sku,
+            hs_code="8544.49",
+            unit="m",
+            moq=100,
+            incoterm="CIF",
+            incoterm_place="Yokohama",
+            price=price,
+            translations=TEXTS,
+        ).id
 
 
 def quote(platform: Platform, exporter: User, buyer: User, *, valid_days: int = 14) -> int:
@@ -28,8 +38,9 @@ def quote(platform: Platform, exporter: User, buyer: User, *, valid_days: int = 
 def accepted(platform: Platform, exporter: User, buyer: User) -> int:
     quote_id = quote(platform, exporter, buyer)
     with platform.db.session() as s:
-        return trades.accept_quote(s, s.merge(buyer), quote_id, ctx=platform.ctx, keybox=platform.keybox,
-                                   rates=platform.rates).id
+        return trades.accept_quote(
+            s, s.merge(buyer), quote_id, ctx=platform.ctx, keybox=platform.keybox, rates=platform.rates
+        ).id
 
 
 def trade(platform: Platform, trade_id: int) -> Trade:

@@ -15,10 +15,23 @@ def token(client, user) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def test_full_trade_over_the_api(client, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
     exporter, buyer = orgs.exporter(), orgs.buyer()
     seller_h, buyer_h = token(client, exporter), token(client, buyer)
-    listing = client.post("/api/v1/listings", headers=seller_h, json={
-        "sku": "API-1", "hs_code": "8482.10", "unit": "pc", "moq": 10, "incoterm": "FOB",
-        "incoterm_place": "Hamburg", "price": "3.50", "translations": {
-            "en": {"title": "Bearing", "description": "steel"}, "ja": {"title": "軸受", "description": "鋼"}}})
+    listing = client.post(
+        "/api/v1/listings",
+        headers=seller_h,
+        json={
+            "sku": "API-1",
+            "hs_code": "8482.10",
+            "unit": "pc",
+            "moq": 10,
+            "incoterm": "FOB",
+            "incoterm_place": "Hamburg",
+            "price": "3.50",
+            "translations": {
+                "en": {"title": "Bearing", "description": "steel"},
+                "ja": {"title": "軸受", "description": "鋼"},
+            },
+        },
+    )
     assert listing.status_code == 201, listing.json
     seen = client.get(f"/api/v1/listings/{listing.json['id']}", headers=buyer_h).json
     assert seen["title"] == "軸受" and seen["local_price"]["currency"] == "JPY"
@@ -49,8 +62,9 @@ def test_errors_are_json_with_a_code_and_change_nothing(client, platform, orgs: 
     exporter, buyer = orgs.exporter(), orgs.buyer()
     seller_h, buyer_h = token(client, exporter), token(client, buyer)
 
-    malformed = client.post("/api/v1/listings", headers={**seller_h, "Content-Type": "application/json"},
-                            data="{not json")
+    malformed = client.post(
+        "/api/v1/listings", headers={**seller_h, "Content-Type": "application/json"}, data="{not json"
+    )
     assert malformed.status_code == 400
     assert malformed.json["error"]["code"] == "invalid" and "JSON object" in malformed.json["error"]["message"]
 
@@ -60,12 +74,22 @@ def test_errors_are_json_with_a_code_and_change_nothing(client, platform, orgs: 
     wrong_role = client.post("/api/v1/listings", headers=buyer_h, json={"sku": "x"})
     assert wrong_role.status_code == 403
 
-    bad = client.post("/api/v1/listings", headers=seller_h, json={
-        "sku": "B-1", "hs_code": "8482.10", "moq": 1, "incoterm": "FOB", "price": 2.5,
-        "translations": {"en": {"title": "x"}}})
+    bad = client.post(
+        "/api/v1/listings",
+        headers=seller_h,
+        json={
+            "sku": "B-1",
+            "hs_code": "8482.10",
+            "moq": 1,
+            "incoterm": "FOB",
+            "price": 2.5,
+            "translations": {"en": {"title": "x"}},
+        },
+    )
     assert bad.status_code == 400 and bad.json["error"]["field"] == "price"
     assert client.get("/api/v1/listings", headers=seller_h).json["listings"] == [] or all(
-        item["sku"] != "B-1" for item in client.get("/api/v1/listings").json["listings"])
+        item["sku"] != "B-1" for item in client.get("/api/v1/listings").json["listings"]
+    )
 
     assert client.get("/api/v1/trades/999999", headers=buyer_h).status_code == 404
     assert client.post("/api/v1/tokens", json={"email": buyer.email, "password": "wrong"}).status_code == 401

@@ -29,8 +29,18 @@ def outbox_count(platform) -> int:  # type: ignore[no-untyped-def]
 def test_a_buyer_cannot_publish_listings(platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
     buyer = orgs.buyer()
     with pytest.raises(Forbidden), platform.db.session() as s:
-        create_listing(s, s.merge(buyer), sku="X", hs_code="8544", unit="m", moq=1, incoterm="FOB",
-                       incoterm_place="Kobe", price="1", translations=flow.TEXTS)
+        create_listing(
+            s,
+            s.merge(buyer),
+            sku="X",
+            hs_code="8544",
+            unit="m",
+            moq=1,
+            incoterm="FOB",
+            incoterm_place="Kobe",
+            price="1",
+            translations=flow.TEXTS,
+        )
 
 
 def test_a_viewer_cannot_quote(platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +119,9 @@ def test_accepting_locks_terms_with_fx_provenance_and_both_signatures(platform, 
     assert details["settlement"]["total_minor"] == expected_cents
     assert terms.amount == expected_cents * 10**4  # 6-decimal token
     ctx = platform.ctx
-    assert terms.signer_of(bytes.fromhex(trade.seller_signature[2:]), ctx.chain_id, ctx.contracts.escrow) == terms.seller
+    assert (
+        terms.signer_of(bytes.fromhex(trade.seller_signature[2:]), ctx.chain_id, ctx.contracts.escrow) == terms.seller
+    )
     assert terms.signer_of(bytes.fromhex(trade.buyer_signature[2:]), ctx.chain_id, ctx.contracts.escrow) == terms.buyer
 
 
@@ -119,8 +131,7 @@ def test_an_expired_quote_cannot_be_accepted(platform, orgs: Orgs) -> None:  # t
     with platform.db.session() as s:
         s.get(Quote, quote_id).valid_until = datetime.now(UTC) - timedelta(minutes=1)
     with pytest.raises(Conflict, match="expired"), platform.db.session() as s:
-        trades.accept_quote(s, s.merge(buyer), quote_id, ctx=platform.ctx, keybox=platform.keybox,
-                            rates=platform.rates)
+        trades.accept_quote(s, s.merge(buyer), quote_id, ctx=platform.ctx, keybox=platform.keybox, rates=platform.rates)
     with platform.db.session() as s:
         assert s.get(Quote, quote_id).status == "open"
 
@@ -166,7 +177,9 @@ def test_a_failed_chain_call_gives_the_action_back_with_the_reason(platform, org
 
         token = bind(platform.w3, STABLECOIN, platform.ctx.contracts.token)
         account = platform.keybox.open(wallet, t.buyer.wallet.sealed_key)
-        transact(platform.w3, account, token, "transfer", platform.ctx.operator, token.functions.balanceOf(wallet).call())
+        transact(
+            platform.w3, account, token, "transfer", platform.ctx.operator, token.functions.balanceOf(wallet).call()
+        )
         trades.fund(s, t.buyer.users[0], trade_id, platform.ctx)
     worker.drain()
     failed = flow.trade(platform, trade_id)

@@ -1,0 +1,20 @@
+# Tradewind web app under gunicorn. Embedded default: SQLite + in-process EVM inside the container.
+# Production: set DATABASE_URL, CHAIN_RPC_URL, TRADEWIND_MASTER_KEY, TRADEWIND_SECRET_KEY (and
+# CHAIN_OPERATOR_KEY, STABLECOIN_ADDRESS), and run `tradewind worker` from the same image beside it.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TRADEWIND_INSTANCE=/data
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml README.md ./
+COPY ledger ledger
+COPY marketplace marketplace
+COPY i18n i18n
+COPY contracts/build contracts/build
+RUN pip install --no-cache-dir -e . \
+ && for po in i18n/translations/*/LC_MESSAGES/messages.po; do pybabel compile -i "$po" -o "${po%.po}.mo"; done \
+ && useradd --create-home tradewind && mkdir -p /data && chown tradewind /data
+USER tradewind
+VOLUME /data
+EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "1", "--threads", "8", "marketplace.wsgi:app"]

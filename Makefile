@@ -1,0 +1,53 @@
+# Tradewind: `make demo` and `make test` work on a fresh machine with Python 3.11 and Node 20.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard i18n/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: install install-node demo serve worker test lint contracts messages clean
+
+install: $(PY_STAMP) $(CATALOGS)
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install-node: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+i18n/translations/%/LC_MESSAGES/messages.mo: i18n/translations/%/LC_MESSAGES/messages.po $(PY_STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+demo: install
+	$(BIN)/tradewind demo
+
+serve: install
+	$(BIN)/tradewind serve --demo
+
+worker: install
+	$(BIN)/tradewind worker
+
+test: install install-node
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+contracts: install-node
+	npm run build
+
+messages: install
+	$(BIN)/pybabel extract --no-location --sort-output -F i18n/babel.cfg -o i18n/messages.pot marketplace
+	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache
