@@ -83,7 +83,7 @@ def test_key_box_refuses_a_wrong_master_key() -> None:
 
 def test_key_box_refuses_a_key_moved_to_another_address() -> None:
     box = KeyBox(new_master_key())
-    account, sealed = box.create()
+    _account, sealed = box.create()
     with pytest.raises(KeyBoxError):
         box.open(Account.create().address, sealed)
 
