@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.deployment import Contracts
-from ledger.merkle import Outcome
+from ledger.merkle import SettlementTotals
 from ledger.terms import TradeTerms
 
-SCHEMA = "tradewind/settlement-proof@1"
+SCHEMA = "tradewind/settlement-proof@2"
 
 
 def _hex(value: bytes) -> str:
@@ -20,9 +20,7 @@ def _hex(value: bytes) -> str:
 class Settlement:
     """How a deal ended and which transactions moved the money."""
 
-    outcome: Outcome
-    seller_amount: int
-    buyer_amount: int
+    totals: SettlementTotals
     open_tx: str
     close_tx: str
     ship_tx: str | None = None
@@ -51,9 +49,11 @@ def build_bundle(
         "terms_digest": _hex(terms.digest(contracts.chain_id, contracts.escrow)),
         "signatures": {"seller": _hex(seller_signature), "buyer": _hex(buyer_signature)},
         "settlement": {
-            "outcome": settlement.outcome.name.lower(),
-            "seller_amount": str(settlement.seller_amount),
-            "buyer_amount": str(settlement.buyer_amount),
+            "outcome": settlement.totals.outcome.name.lower(),
+            "buyer_amount": str(settlement.totals.buyer_amount),
+            "seller_amount": str(settlement.totals.seller_amount),
+            "platform_fee": str(settlement.totals.platform_fee),
+            "arbiter_fee": str(settlement.totals.arbiter_fee),
         },
         "transactions": {
             "open": settlement.open_tx,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from eth_tester.exceptions import TransactionFailed
 from web3 import EthereumTesterProvider, Web3
+from web3.exceptions import ContractLogicError
 
 from ledger.errors import ChainUnavailable
+
+REVERTS = (ContractLogicError, TransactionFailed)
+"""What a reverting call raises: a JSON-RPC node's error, or the in-process EVM's."""
 
 RPC_TIMEOUT_SECONDS = 30
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3 import Web3
+from web3.contract import Contract
 
+from ledger.chain import REVERTS
 from ledger.contracts import ESCROW, REGISTRY, STABLECOIN, artifact, bind, deploy, transact
 from ledger.errors import ContractsMissing
+from ledger.merkle import LEAF_SCHEMA, LEAF_SCHEMA_URI
 from ledger.store import Deployment
 
 
@@ -23,6 +27,7 @@ class Contracts:
     registry: str
     token: str
     start_block: int
+    schema_id: int = 1
 
     def as_json(self) -> dict[str, str]:
         """Names as the proof bundle and the demo print them."""
@@ -78,13 +83,33 @@ def ensure_deployed(session: Session, w3: Web3, operator: LocalAccount, token_ad
             address, receipt = deploy(w3, operator, STABLECOIN, operator.address)
             remember(STABLECOIN, address, receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"])
     escrow = bind(w3, ESCROW, rows[ESCROW].address)
+    registry = bind(w3, REGISTRY, rows[REGISTRY].address)
     token = rows[STABLECOIN].address
     if not escrow.functions.allowedToken(token).call():
         transact(w3, operator, escrow, "setTokenAllowed", token, True)
+    arbiter_role = escrow.functions.ARBITER_ROLE().call()
+    if not escrow.functions.hasRole(arbiter_role, operator.address).call():
+        transact(w3, operator, escrow, "grantRole", arbiter_role, operator.address)  # the platform's arbiter desk
+    schema_id = _ensure_schema(w3, operator, registry)
     return Contracts(
         chain_id=chain_id,
         escrow=rows[ESCROW].address,
         registry=rows[REGISTRY].address,
         token=token,
         start_block=min(row.block_number for row in rows.values() if row.block_number) or 0,
+        schema_id=schema_id,
     )
+
+
+def _ensure_schema(w3: Web3, operator: LocalAccount, registry: Contract) -> int:
+    """The id of our leaf schema in the registry, registering it the first time."""
+    schema_hash = keccak(text=LEAF_SCHEMA)
+    for schema_id in range(1, 65):
+        try:
+            registered = registry.functions.schemaOf(schema_id).call()
+        except REVERTS:
+            break
+        if bytes(registered[0]) == schema_hash:
+            return schema_id
+    transact(w3, operator, registry, "registerSchema", schema_hash, LEAF_SCHEMA_URI)
+    return _ensure_schema(w3, operator, registry)

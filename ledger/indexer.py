@@ -19,7 +19,7 @@ from web3.contract import Contract
 from ledger.canonical import canonical_json
 from ledger.store import ChainEvent, Cursor, IndexedBlock
 
-KEY_ARGS = ("dealId", "root")
+KEY_ARGS = ("key", "root")
 
 
 def jsonable(value: Any) -> Any:

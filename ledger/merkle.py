@@ -3,6 +3,7 @@ double-hashed leaves)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 from eth_abi import encode
@@ -10,20 +11,52 @@ from eth_utils import keccak, to_checksum_address
 
 
 class Outcome(IntEnum):
-    """How a deal ended, as recorded in its settlement leaf."""
+    """How a deal ended (TradeEscrow.Outcome), as recorded in its settlement leaf."""
 
-    RELEASED = 1
-    REFUNDED = 2
+    RELEASED = 0
+    REFUNDED = 1
+    RULED = 2
+    DEFAULT_RULED = 3
+    SETTLED = 4
 
 
-def settlement_leaf(
-    deal_id: bytes, terms_digest: bytes, token: str, seller_amount: int, buyer_amount: int, outcome: Outcome
-) -> bytes:
+LEAF_SCHEMA = (
+    "tradewind/settlement-leaf@2: keccak256(keccak256(abi.encode(bytes32 key, bytes32 dealId, address token, "
+    "uint256 buyerAmount, uint256 sellerAmount, uint256 platformFee, uint256 arbiterFee, uint8 outcome)))"
+)
+LEAF_SCHEMA_URI = "urn:tradewind:settlement-leaf:2"
+
+
+@dataclass(frozen=True)
+class SettlementTotals:
+    """Who got how much over a whole deal, as TradeEscrow's DealClosed event reports it."""
+
+    outcome: Outcome
+    buyer_amount: int
+    seller_amount: int
+    platform_fee: int
+    arbiter_fee: int
+
+    @property
+    def total(self) -> int:
+        return self.buyer_amount + self.seller_amount + self.platform_fee + self.arbiter_fee
+
+
+def settlement_leaf(key: bytes, deal_id: bytes, token: str, totals: SettlementTotals) -> bytes:
     """The leaf of one settlement; equals SettlementRegistry.settlementLeaf."""
     inner = keccak(
         encode(
-            ["bytes32", "bytes32", "address", "uint256", "uint256", "uint8"],
-            [deal_id, terms_digest, to_checksum_address(token), seller_amount, buyer_amount, int(outcome)],
+            ["bytes32", "bytes32", "address", "uint256", "uint256", "uint256", "uint256", "uint8"],
+            [
+                key,
+                deal_id,
+                to_checksum_address(token),
+                totals.buyer_amount,
+                totals.seller_amount,
+                totals.platform_fee,
+                totals.arbiter_fee,
+                int(totals.outcome),
+            ],
         )
     )
     return keccak(inner)

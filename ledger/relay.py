@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
-from eth_tester.exceptions import TransactionFailed
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
+from web3.exceptions import TimeExhausted, TransactionNotFound
 
+from ledger.chain import REVERTS
 from ledger.contracts import revert_reason
 from ledger.store import OutboxTx, Sender, TxStatus
 
@@ -154,7 +154,7 @@ class Relay:
         }
         try:
             tx["gas"] = int(self.w3.eth.estimate_gas(tx) * 12 // 10)
-        except (ContractLogicError, TransactionFailed) as exc:
+        except REVERTS as exc:
             row.status, row.error = TxStatus.FAILED, f"reverted: {_reason(exc)}"
             session.commit()
             log.warning("outbox %s (%s) would revert: %s", row.id, row.purpose, row.error)

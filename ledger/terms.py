@@ -14,7 +14,7 @@ from eth_utils import keccak, to_checksum_address
 from ledger.canonical import document_hash
 
 DOMAIN_NAME = "Tradewind TradeEscrow"
-DOMAIN_VERSION = "1"
+DOMAIN_VERSION = "2"
 TERMS_FIELDS = [
     {"name": "dealId", "type": "bytes32"},
     {"name": "buyer", "type": "address"},
@@ -23,8 +23,46 @@ TERMS_FIELDS = [
     {"name": "amount", "type": "uint256"},
     {"name": "shipBy", "type": "uint64"},
     {"name": "inspectionPeriod", "type": "uint32"},
+    {"name": "disputePeriod", "type": "uint32"},
+    {"name": "arbiter", "type": "address"},
+    {"name": "arbiterFeeBps", "type": "uint16"},
+    {"name": "platformFeeBps", "type": "uint16"},
+    {"name": "defaultBuyerBps", "type": "uint16"},
+    {"name": "milestones", "type": "uint128"},
     {"name": "detailsHash", "type": "bytes32"},
 ]
+BPS = 10_000
+MAX_MILESTONES = 8
+
+
+def pack_milestones(tranches_bps: list[int]) -> int:
+    """Tranches in basis points (summing to 10,000) packed 16 bits each, first lowest; [] or [10000] is 0."""
+    if not tranches_bps or list(tranches_bps) == [BPS]:
+        return 0
+    if sum(tranches_bps) != BPS or len(tranches_bps) > MAX_MILESTONES or min(tranches_bps) <= 0:
+        raise ValueError(f"milestones must be 1 to {MAX_MILESTONES} positive shares summing to {BPS} bps")
+    return sum(bps << (16 * i) for i, bps in enumerate(tranches_bps))
+
+
+def unpack_milestones(packed: int) -> list[int]:
+    """The tranches of a packed milestone word ([10000] for a single payment)."""
+    if packed == 0:
+        return [BPS]
+    tranches = []
+    while packed:
+        tranches.append(packed & 0xFFFF)
+        packed >>= 16
+    return tranches
+
+
+def tranche_amounts(amount: int, packed: int) -> list[int]:
+    """Token amount of each milestone, rounded as TradeEscrow does (they add up to `amount`)."""
+    cumulative, amounts = 0, []
+    for bps in unpack_milestones(packed):
+        before = amount * cumulative // BPS
+        cumulative += bps
+        amounts.append(amount * cumulative // BPS - before)
+    return amounts
 
 
 def deal_id_for(reference: str) -> bytes:
@@ -34,8 +72,9 @@ def deal_id_for(reference: str) -> bytes:
 
 @dataclass(frozen=True)
 class TradeTerms:
-    """What the seller signs and the buyer funds. `details` holds the commercial terms (goods,
-    quantity, Incoterm, prices, FX snapshot); only their hash goes on chain."""
+    """What the seller signs and the buyer funds (TradeEscrow.Terms). `details` holds the commercial
+    terms (goods, quantity, Incoterm, prices, FX snapshot); only their hash goes on chain. The EIP-712
+    digest is also the deal's key in the escrow."""
 
     deal_id: bytes
     buyer: str
@@ -44,6 +83,12 @@ class TradeTerms:
     amount: int
     ship_by: int
     inspection_period: int
+    dispute_period: int
+    arbiter: str
+    arbiter_fee_bps: int = 0
+    platform_fee_bps: int = 0
+    default_buyer_bps: int = 5000
+    milestones: int = 0
     details: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -51,7 +96,7 @@ class TradeTerms:
             raise ValueError("deal_id must be 32 bytes")
         if self.amount <= 0:
             raise ValueError("amount must be positive")
-        for name in ("buyer", "seller", "token"):
+        for name in ("buyer", "seller", "token", "arbiter"):
             object.__setattr__(self, name, to_checksum_address(getattr(self, name)))
 
     @property
@@ -69,6 +114,12 @@ class TradeTerms:
             self.amount,
             self.ship_by,
             self.inspection_period,
+            self.dispute_period,
+            self.arbiter,
+            self.arbiter_fee_bps,
+            self.platform_fee_bps,
+            self.default_buyer_bps,
+            self.milestones,
             self.details_hash,
         )
 
@@ -121,6 +172,12 @@ class TradeTerms:
             "amount": str(self.amount),
             "ship_by": self.ship_by,
             "inspection_period": self.inspection_period,
+            "dispute_period": self.dispute_period,
+            "arbiter": self.arbiter,
+            "arbiter_fee_bps": self.arbiter_fee_bps,
+            "platform_fee_bps": self.platform_fee_bps,
+            "default_buyer_bps": self.default_buyer_bps,
+            "milestones": str(self.milestones),
             "details": self.details,
         }
 
@@ -135,5 +192,11 @@ class TradeTerms:
             amount=int(data["amount"]),
             ship_by=int(data["ship_by"]),
             inspection_period=int(data["inspection_period"]),
+            dispute_period=int(data["dispute_period"]),
+            arbiter=data["arbiter"],
+            arbiter_fee_bps=int(data["arbiter_fee_bps"]),
+            platform_fee_bps=int(data["platform_fee_bps"]),
+            default_buyer_bps=int(data["default_buyer_bps"]),
+            milestones=int(data["milestones"]),
             details=dict(data["details"]),
         )

@@ -4,7 +4,6 @@ Uses only the bundle, the committed contract artifacts and the chain: nothing fr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +13,7 @@ from web3.contract import Contract
 
 from ledger.bundle import SCHEMA
 from ledger.contracts import ESCROW, REGISTRY, artifact, bind
-from ledger.merkle import Outcome, settlement_leaf, verify_proof
+from ledger.merkle import Outcome, SettlementTotals, settlement_leaf, verify_proof
 from ledger.terms import TradeTerms
 
 ERC20_TRANSFER = {
@@ -27,7 +26,17 @@ ERC20_TRANSFER = {
         {"name": "value", "type": "uint256", "indexed": False},
     ],
 }
-_STATUS = {Outcome.RELEASED: 3, Outcome.REFUNDED: 4}  # TradeEscrow.Status
+ERC1271 = [
+    {
+        "type": "function",
+        "name": "isValidSignature",
+        "stateMutability": "view",
+        "inputs": [{"name": "hash", "type": "bytes32"}, {"name": "signature", "type": "bytes"}],
+        "outputs": [{"name": "", "type": "bytes4"}],
+    }
+]
+ERC1271_MAGIC = bytes.fromhex("1626ba7e")
+CLOSED = 4  # TradeEscrow.Status.Closed
 
 
 @dataclass
@@ -57,18 +66,31 @@ class Report:
         return {"verified": self.ok, "checks": [c.__dict__ for c in self.checks]}
 
 
-def _events(w3: Web3, receipt: Any, contract: Contract, abi: dict[str, Any]) -> list[dict[str, Any]]:
+def events_of(w3: Web3, receipt: Any, address: str, abi: dict[str, Any]) -> list[dict[str, Any]]:
+    """Decoded `abi` events that `address` emitted in `receipt` (other logs are ignored)."""
     topic = event_abi_to_log_topic(abi)
     event = w3.eth.contract(abi=[abi]).events[abi["name"]]()
     return [
         dict(event.process_log(entry)["args"])
         for entry in receipt["logs"]
-        if Web3.to_checksum_address(entry["address"]) == contract.address and bytes(entry["topics"][0]) == topic
+        if Web3.to_checksum_address(entry["address"]) == address and bytes(entry["topics"][0]) == topic
     ]
 
 
-def _event_abi(name: str, event: str) -> dict[str, Any]:
-    return next(item for item in artifact(name).abi if item.get("type") == "event" and item["name"] == event)
+def event_abi(contract: str, event: str) -> dict[str, Any]:
+    """The ABI entry of `event` in a committed artifact."""
+    return next(item for item in artifact(contract).abi if item.get("type") == "event" and item["name"] == event)
+
+
+def totals_of(settlement: dict[str, Any]) -> SettlementTotals:
+    """Settlement totals from a bundle's `settlement` object."""
+    return SettlementTotals(
+        outcome=Outcome[settlement["outcome"].upper()],
+        buyer_amount=int(settlement["buyer_amount"]),
+        seller_amount=int(settlement["seller_amount"]),
+        platform_fee=int(settlement["platform_fee"]),
+        arbiter_fee=int(settlement["arbiter_fee"]),
+    )
 
 
 class _Verifier:
@@ -84,9 +106,8 @@ class _Verifier:
         except Exception as exc:
             self.report.add(f"{label} transaction", False, f"{tx_hash}: not found ({exc.__class__.__name__})")
             return None
-        if not self.report.add(
-            f"{label} transaction", receipt["status"] == 1, f"{tx_hash} in block {receipt['blockNumber']}"
-        ):
+        ok = receipt["status"] == 1
+        if not self.report.add(f"{label} transaction", ok, f"{tx_hash} in block {receipt['blockNumber']}"):
             return None
         return receipt
 
@@ -100,107 +121,103 @@ class _Verifier:
         addresses = b["contracts"]
         for name in (ESCROW, REGISTRY):
             code = bytes(self.w3.eth.get_code(Web3.to_checksum_address(addresses[name])))
-            r.add(
-                f"{name} bytecode",
-                artifact(name).runtime_matches(code),
-                f"{addresses[name]} vs contracts/build",
-            )
+            r.add(f"{name} bytecode", artifact(name).runtime_matches(code), f"{addresses[name]} vs contracts/build")
         escrow = bind(self.w3, ESCROW, addresses[ESCROW])
         registry = bind(self.w3, REGISTRY, addresses[REGISTRY])
-        token = self.w3.eth.contract(address=Web3.to_checksum_address(addresses["token"]), abi=[ERC20_TRANSFER])
 
         terms = TradeTerms.from_json(b["terms"])
-        digest = terms.digest(chain_id, escrow.address)
-        r.add("terms digest", "0x" + digest.hex() == b["terms_digest"], "recomputed from the terms and details")
+        key = terms.digest(chain_id, escrow.address)
+        r.add("terms digest", "0x" + key.hex() == b["terms_digest"], "recomputed from the terms and details")
         on_chain = escrow.functions.termsDigest(terms.as_tuple()).call()
-        r.add("terms digest on chain", bytes(on_chain) == digest, "TradeEscrow.termsDigest agrees")
-        r.add("token", terms.token == token.address, f"terms pay in {terms.token}")
+        r.add("terms digest on chain", bytes(on_chain) == key, "TradeEscrow.termsDigest agrees")
+        r.add("token", terms.token == Web3.to_checksum_address(addresses["token"]), f"terms pay in {terms.token}")
         for party in ("seller", "buyer"):
-            signature = bytes.fromhex(b["signatures"][party].removeprefix("0x"))
-            signer = terms.signer_of(signature, chain_id, escrow.address)
-            r.add(f"{party} signature", signer == getattr(terms, party), f"signed by {signer}")
+            self.check_signature(party, terms, key)
 
-        self.check_open(escrow, token, terms, digest)
-        outcome = Outcome[b["settlement"]["outcome"].upper()]
-        seller_amount = int(b["settlement"]["seller_amount"])
-        buyer_amount = int(b["settlement"]["buyer_amount"])
-        r.add("amounts", seller_amount + buyer_amount == terms.amount, "payouts add up to the deposit")
+        totals = totals_of(b["settlement"])
+        r.add("amounts", totals.total == terms.amount, "payouts and fees add up to the deposit")
+        self.check_open(escrow, terms, key)
         if b["transactions"].get("ship"):
             receipt = self.receipt("ship")
             if receipt:
-                shipped = _events(self.w3, receipt, escrow, _event_abi(ESCROW, "DealShipped"))
-                r.add(
-                    "shipped event",
-                    any(e["dealId"] == terms.deal_id and e["seller"] == terms.seller for e in shipped),
-                    "DealShipped by the seller",
-                )
-        self.check_close(escrow, token, terms, outcome, seller_amount, buyer_amount)
-        self.check_anchor(registry, terms, digest, outcome, seller_amount, buyer_amount)
+                shipped = events_of(self.w3, receipt, escrow.address, event_abi(ESCROW, "DealShipped"))
+                r.add("shipped event", any(e["key"] == key for e in shipped), "DealShipped")
+        self.check_close(escrow, key, totals)
+        self.check_anchor(registry, terms, key, totals)
         return r
 
-    def check_open(self, escrow: Contract, token: Contract, terms: TradeTerms, digest: bytes) -> None:
+    def check_signature(self, party: str, terms: TradeTerms, key: bytes) -> None:
+        signature = bytes.fromhex(self.bundle["signatures"][party].removeprefix("0x"))
+        expected = getattr(terms, party)
+        signer = terms.signer_of(signature, self.bundle["chain_id"], self.bundle["contracts"][ESCROW])
+        if signer != expected and self.w3.eth.get_code(expected):
+            wallet = self.w3.eth.contract(address=expected, abi=ERC1271)
+            if bytes(wallet.functions.isValidSignature(key, signature).call()) == ERC1271_MAGIC:
+                signer = expected  # a contract wallet (ERC-1271) accepts the signature
+        self.report.add(f"{party} signature", signer == expected, f"signed by {signer}")
+
+    def check_open(self, escrow: Contract, terms: TradeTerms, key: bytes) -> None:
         receipt = self.receipt("open")
         if not receipt:
             return
-        opened = _events(self.w3, receipt, escrow, _event_abi(ESCROW, "DealOpened"))
+        opened = events_of(self.w3, receipt, escrow.address, event_abi(ESCROW, "DealOpened"))
         self.report.add(
             "opened event",
             any(
-                e["dealId"] == terms.deal_id
+                e["key"] == key
+                and e["dealId"] == terms.deal_id
                 and e["buyer"] == terms.buyer
                 and e["seller"] == terms.seller
                 and e["token"] == terms.token
                 and e["amount"] == terms.amount
-                and e["termsDigest"] == digest
                 for e in opened
             ),
             f"DealOpened for {terms.amount} of {terms.token}",
         )
-        self._transfer(receipt, token, terms.buyer, escrow.address, terms.amount, "deposit transfer")
-
-    def check_close(
-        self,
-        escrow: Contract,
-        token: Contract,
-        terms: TradeTerms,
-        outcome: Outcome,
-        seller_amount: int,
-        buyer_amount: int,
-    ) -> None:
-        receipt = self.receipt("close")
-        if not receipt:
-            return
-        if outcome is Outcome.RELEASED:
-            found = _events(self.w3, receipt, escrow, _event_abi(ESCROW, "DealReleased"))
-            match: Callable[[dict[str, Any]], bool] = lambda e: e["seller"] == terms.seller  # noqa: E731
-            payee, amount = terms.seller, seller_amount
-        else:
-            found = _events(self.w3, receipt, escrow, _event_abi(ESCROW, "DealRefunded"))
-            match = lambda e: e["buyer"] == terms.buyer  # noqa: E731
-            payee, amount = terms.buyer, buyer_amount
+        transfers = events_of(self.w3, receipt, terms.token, ERC20_TRANSFER)
         self.report.add(
-            f"{outcome.name.lower()} event",
-            any(e["dealId"] == terms.deal_id and e["amount"] == amount and match(e) for e in found),
-            f"{amount} to {payee}",
+            "deposit transfer",
+            any(
+                t["from"] == terms.buyer and t["to"] == escrow.address and t["value"] == terms.amount for t in transfers
+            ),
+            f"{terms.amount} from {terms.buyer} to the escrow",
         )
-        self._transfer(receipt, token, escrow.address, payee, amount, "payout transfer")
-        status, _ = escrow.functions.dealStatus(terms.deal_id).call()
-        self.report.add("deal status on chain", status == _STATUS[outcome], f"TradeEscrow.dealStatus = {status}")
 
-    def check_anchor(
-        self,
-        registry: Contract,
-        terms: TradeTerms,
-        digest: bytes,
-        outcome: Outcome,
-        seller_amount: int,
-        buyer_amount: int,
-    ) -> None:
+    def check_close(self, escrow: Contract, key: bytes, totals: SettlementTotals) -> None:
+        receipt = self.receipt("close")
+        if receipt:
+            closed = events_of(self.w3, receipt, escrow.address, event_abi(ESCROW, "DealClosed"))
+            expected = (
+                int(totals.outcome),
+                totals.buyer_amount,
+                totals.seller_amount,
+                totals.platform_fee,
+                totals.arbiter_fee,
+            )
+            found = [
+                (e["outcome"], e["buyerAmount"], e["sellerAmount"], e["platformFee"], e["arbiterFee"])
+                for e in closed
+                if e["key"] == key
+            ]
+            self.report.add(
+                "closed event", expected in found, f"DealClosed {totals.outcome.name.lower()}: {expected[1:]}"
+            )
+        status = escrow.functions.dealState(key).call()[0]
+        self.report.add("deal status on chain", status == CLOSED, f"TradeEscrow.dealState = {status}")
+
+    def check_anchor(self, registry: Contract, terms: TradeTerms, key: bytes, totals: SettlementTotals) -> None:
         r, m = self.report, self.bundle["merkle"]
-        leaf = settlement_leaf(terms.deal_id, digest, terms.token, seller_amount, buyer_amount, outcome)
+        leaf = settlement_leaf(key, terms.deal_id, terms.token, totals)
         r.add("leaf", "0x" + leaf.hex() == m["leaf"], "recomputed from terms and settlement")
         contract_leaf = registry.functions.settlementLeaf(
-            terms.deal_id, digest, terms.token, seller_amount, buyer_amount, int(outcome)
+            key,
+            terms.deal_id,
+            terms.token,
+            totals.buyer_amount,
+            totals.seller_amount,
+            totals.platform_fee,
+            totals.arbiter_fee,
+            int(totals.outcome),
         ).call()
         r.add("leaf on chain", bytes(contract_leaf) == leaf, "SettlementRegistry.settlementLeaf agrees")
         root = bytes.fromhex(m["root"].removeprefix("0x"))
@@ -208,7 +225,7 @@ class _Verifier:
         r.add("merkle proof", verify_proof(proof, root, leaf), f"{len(proof)} siblings to {m['root']}")
         receipt = self.receipt("anchor")
         if receipt:
-            anchored = _events(self.w3, receipt, registry, _event_abi(REGISTRY, "RootAnchored"))
+            anchored = events_of(self.w3, receipt, registry.address, event_abi(REGISTRY, "RootAnchored"))
             r.add(
                 "anchored event",
                 any(e["root"] == root and e["batchId"] == m["batch_id"] for e in anchored),
@@ -217,15 +234,7 @@ class _Verifier:
         r.add(
             "proof on chain",
             registry.functions.verify(root, proof, leaf).call(),
-            "SettlementRegistry.verify(root, proof, leaf) is true",
-        )
-
-    def _transfer(self, receipt: Any, token: Contract, sender: str, to: str, amount: int, label: str) -> None:
-        transfers = _events(self.w3, receipt, token, ERC20_TRANSFER)
-        self.report.add(
-            label,
-            any(t["from"] == sender and t["to"] == to and t["value"] == amount for t in transfers),
-            f"{amount} from {sender} to {to}",
+            "SettlementRegistry.verify(root, proof, leaf): anchored, not revoked, proof valid",
         )
 
 

@@ -15,6 +15,15 @@ class ChainContext:
     operator: str
     dev_faucet: bool
     inspection_period: int
+    dispute_period: int = 14 * 86400
+    arbiter_fee_bps: int = 200
+    platform_fee_bps: int = 0
+    default_buyer_bps: int = 5000
+
+    @property
+    def arbiter(self) -> str:
+        """The platform's arbiter desk (the operator account holds ARBITER_ROLE)."""
+        return self.operator
 
     @property
     def chain_id(self) -> int:

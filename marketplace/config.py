@@ -35,6 +35,10 @@ class Config:
     dev_faucet: bool | None = None
     worker_interval: float = 1.0
     inspection_period: int = 7 * 86400
+    dispute_period: int = 14 * 86400
+    arbiter_fee_bps: int = 200
+    platform_fee_bps: int = 0
+    default_buyer_bps: int = 5000
     testing: bool = False
 
     @classmethod
@@ -50,6 +54,8 @@ class Config:
             stablecoin_address=env.get("STABLECOIN_ADDRESS", ""),
             confirmations=int(env.get("CHAIN_CONFIRMATIONS", "0")),
             dev_faucet={"1": True, "0": False}.get(env.get("CHAIN_DEV_FAUCET", "")),
+            platform_fee_bps=int(env.get("PLATFORM_FEE_BPS", "0")),
+            arbiter_fee_bps=int(env.get("ARBITER_FEE_BPS", "200")),
         )
         return replace(base, **overrides).resolved()  # type: ignore[arg-type]
 

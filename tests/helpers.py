@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import function_signature_to_4byte_selector
-from web3.exceptions import ContractCustomError, ContractLogicError
 
+from ledger.chain import REVERTS
 from ledger.contracts import artifact
 
 
@@ -25,7 +25,7 @@ def error_selector(contract: str, name: str) -> str:
 
 def expect_revert(contract: str, error: str, call: Callable[[], Any]) -> None:
     """`call` must revert with custom error `error` of `contract`."""
-    with pytest.raises((ContractCustomError, ContractLogicError, TransactionFailed)) as info:
+    with pytest.raises(REVERTS) as info:
         call()
     assert revert_data(info.value).startswith(error_selector(contract, error)), f"expected {error}, got {info.value!r}"
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ledger.merkle import Outcome, SettlementTotals
 from ledger.terms import TradeTerms
 from marketplace.accounts.models import Organization
 from marketplace.db import Base, utcnow
@@ -21,11 +22,13 @@ class TradeStatus(StrEnum):
     AWAITING_FUNDING = "awaiting_funding"
     FUNDED = "funded"
     SHIPPED = "shipped"
-    RELEASED = "released"
-    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+    RELEASED = "released"  # closed: everything to the seller
+    REFUNDED = "refunded"  # closed: everything to the buyer
+    RESOLVED = "resolved"  # closed: split by ruling, default outcome or settlement
 
 
-FINAL = (TradeStatus.RELEASED, TradeStatus.REFUNDED)
+FINAL = (TradeStatus.RELEASED, TradeStatus.REFUNDED, TradeStatus.RESOLVED)
 
 
 class Trade(Base):
@@ -39,7 +42,7 @@ class Trade(Base):
     chain_id: Mapped[int] = mapped_column(BigInteger)
     deal_id: Mapped[str] = mapped_column(String(66), unique=True)
     terms_json: Mapped[str] = mapped_column(Text)
-    terms_digest: Mapped[str] = mapped_column(String(66))
+    terms_digest: Mapped[str] = mapped_column(String(66), unique=True)  # the deal's key in TradeEscrow
     seller_signature: Mapped[str] = mapped_column(String(132))
     buyer_signature: Mapped[str] = mapped_column(String(132))
     status: Mapped[str] = mapped_column(String(20), default=TradeStatus.AWAITING_FUNDING, index=True)
@@ -47,6 +50,12 @@ class Trade(Base):
     pending_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("chain_outbox.id"))
     last_error: Mapped[str | None] = mapped_column(Text)
     document_hash: Mapped[str | None] = mapped_column(String(66))
+    released_milestones: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    buyer_amount: Mapped[str | None] = mapped_column(String(78))  # token units, from DealClosed
+    seller_amount: Mapped[str | None] = mapped_column(String(78))
+    platform_fee: Mapped[str | None] = mapped_column(String(78))
+    arbiter_fee: Mapped[str | None] = mapped_column(String(78))
     open_tx: Mapped[str | None] = mapped_column(String(66))
     ship_tx: Mapped[str | None] = mapped_column(String(66))
     close_tx: Mapped[str | None] = mapped_column(String(66))
@@ -63,6 +72,19 @@ class Trade(Base):
     @property
     def terms(self) -> TradeTerms:
         return TradeTerms.from_json(json.loads(self.terms_json))
+
+    @property
+    def totals(self) -> SettlementTotals | None:
+        """Who got how much, once the deal closed on chain."""
+        if self.outcome is None:
+            return None
+        return SettlementTotals(
+            outcome=Outcome[self.outcome.upper()],
+            buyer_amount=int(self.buyer_amount or 0),
+            seller_amount=int(self.seller_amount or 0),
+            platform_fee=int(self.platform_fee or 0),
+            arbiter_fee=int(self.arbiter_fee or 0),
+        )
 
 
 class BatchStatus(StrEnum):

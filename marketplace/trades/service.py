@@ -18,7 +18,7 @@ from ledger.canonical import canonical_json
 from ledger.contracts import ESCROW, REGISTRY, STABLECOIN, encode_call
 from ledger.indexer import event_args
 from ledger.keystore import KeyBox
-from ledger.merkle import Outcome, merkle_proof, merkle_root, settlement_leaf
+from ledger.merkle import Outcome, SettlementTotals, merkle_proof, merkle_root, settlement_leaf
 from ledger.relay import enqueue
 from ledger.store import ChainEvent, OutboxTx, TxStatus
 from ledger.terms import TradeTerms, deal_id_for
@@ -112,6 +112,11 @@ def accept_quote(
         amount=token_amount,
         ship_by=int(now.timestamp()) + quote.lead_time_days * 86400,
         inspection_period=ctx.inspection_period,
+        dispute_period=ctx.dispute_period,
+        arbiter=ctx.arbiter,
+        arbiter_fee_bps=ctx.arbiter_fee_bps,
+        platform_fee_bps=ctx.platform_fee_bps,
+        default_buyer_bps=ctx.default_buyer_bps,
         details=details,
     )
     seller_key = keybox.open(terms.seller, rfq.seller.wallet.sealed_key)
@@ -241,12 +246,27 @@ def refund(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Tr
     return trade
 
 
-_EVENT_EFFECT = {
-    "DealOpened": (TradeStatus.FUNDED, "open_tx", "fund"),
-    "DealShipped": (TradeStatus.SHIPPED, "ship_tx", "ship"),
-    "DealReleased": (TradeStatus.RELEASED, "close_tx", "release"),
-    "DealRefunded": (TradeStatus.REFUNDED, "close_tx", "refund"),
+_CLOSED_STATUS = {
+    Outcome.RELEASED: TradeStatus.RELEASED,
+    Outcome.REFUNDED: TradeStatus.REFUNDED,
+    Outcome.RULED: TradeStatus.RESOLVED,
+    Outcome.DEFAULT_RULED: TradeStatus.RESOLVED,
+    Outcome.SETTLED: TradeStatus.RESOLVED,
 }
+# event -> (status it confirms, transaction column, pending actions it completes)
+_EVENT_EFFECT: dict[str, tuple[TradeStatus | None, str | None, tuple[str, ...]]] = {
+    "DealOpened": (TradeStatus.FUNDED, "open_tx", ("fund",)),
+    "DealShipped": (TradeStatus.SHIPPED, "ship_tx", ("ship",)),
+    "DealDisputed": (TradeStatus.DISPUTED, None, ("dispute",)),
+    "MilestoneReleased": (None, None, ("milestone",)),
+    "DealClosed": (None, "close_tx", ("release", "refund", "milestone", "rule", "settle", "timeout")),
+}
+
+
+def _reset_chain_state(trade: Trade) -> None:
+    trade.status, trade.open_tx, trade.ship_tx, trade.close_tx = TradeStatus.AWAITING_FUNDING, None, None, None
+    trade.released_milestones, trade.outcome = 0, None
+    trade.buyer_amount = trade.seller_amount = trade.platform_fee = trade.arbiter_fee = None
 
 
 def replay_trade(session: Session, trade: Trade) -> None:
@@ -255,27 +275,32 @@ def replay_trade(session: Session, trade: Trade) -> None:
         select(ChainEvent)
         .where(
             ChainEvent.chain_id == trade.chain_id,
-            ChainEvent.key == trade.deal_id,
+            ChainEvent.key == trade.terms_digest,
             ChainEvent.contract == ESCROW,
         )
         .order_by(ChainEvent.block_number, ChainEvent.log_index)
     )
-    trade.status, trade.open_tx, trade.ship_tx, trade.close_tx = (
-        TradeStatus.AWAITING_FUNDING,
-        None,
-        None,
-        None,
-    )
+    _reset_chain_state(trade)
     for event in events:
         effect = _EVENT_EFFECT.get(event.name)
         if effect is None:
             continue
-        status, tx_field, action = effect
-        trade.status = status
-        setattr(trade, tx_field, event.tx_hash)
+        status, tx_field, actions = effect
+        args = event_args(event)
         if event.name == "DealShipped":
-            trade.document_hash = event_args(event)["documentHash"]
-        if trade.pending_action == action:
+            trade.document_hash = args["documentHash"]
+        elif event.name == "MilestoneReleased":
+            trade.released_milestones |= 1 << int(args["index"])
+        elif event.name == "DealClosed":
+            outcome = Outcome(int(args["outcome"]))
+            status, trade.outcome = _CLOSED_STATUS[outcome], outcome.name.lower()
+            trade.buyer_amount, trade.seller_amount = args["buyerAmount"], args["sellerAmount"]
+            trade.platform_fee, trade.arbiter_fee = args["platformFee"], args["arbiterFee"]
+        if status is not None:
+            trade.status = status
+        if tx_field is not None:
+            setattr(trade, tx_field, event.tx_hash)
+        if trade.pending_action in actions:
             trade.pending_action, trade.pending_outbox_id = None, None
 
 
@@ -296,7 +321,7 @@ def replay_batch(session: Session, batch: SettlementBatch) -> None:
 def apply_chain_events(session: Session, events: list[ChainEvent]) -> None:
     """Bring trades and batches in line with events the indexer added or rolled back."""
     keys = {e.key for e in events if e.key}
-    for trade in session.scalars(select(Trade).where(Trade.deal_id.in_(keys))):
+    for trade in session.scalars(select(Trade).where(Trade.terms_digest.in_(keys))):
         replay_trade(session, trade)
     for batch in session.scalars(select(SettlementBatch).where(SettlementBatch.root.in_(keys))):
         replay_batch(session, batch)
@@ -314,27 +339,18 @@ def surface_failures(session: Session) -> None:
         trade.pending_action, trade.pending_outbox_id = None, None
 
 
-def settlement_of(trade: Trade) -> tuple[Outcome, int, int]:
-    """(outcome, seller amount, buyer amount) of a settled trade."""
-    amount = trade.terms.amount
-    if trade.status == TradeStatus.RELEASED:
-        return Outcome.RELEASED, amount, 0
-    if trade.status == TradeStatus.REFUNDED:
-        return Outcome.REFUNDED, 0, amount
-    raise Conflict("the trade is not settled yet")
+def settlement_of(trade: Trade) -> SettlementTotals:
+    """Who got how much in a closed trade, as the chain reported it."""
+    totals = trade.totals
+    if totals is None:
+        raise Conflict("the trade is not settled yet")
+    return totals
 
 
 def leaf_of(trade: Trade) -> bytes:
-    outcome, seller_amount, buyer_amount = settlement_of(trade)
+    """The trade's settlement leaf."""
     terms = trade.terms
-    return settlement_leaf(
-        terms.deal_id,
-        bytes.fromhex(trade.terms_digest[2:]),
-        terms.token,
-        seller_amount,
-        buyer_amount,
-        outcome,
-    )
+    return settlement_leaf(bytes.fromhex(trade.terms_digest[2:]), terms.deal_id, terms.token, settlement_of(trade))
 
 
 def anchor_pending(session: Session, ctx: ChainContext) -> SettlementBatch | None:
@@ -360,7 +376,7 @@ def anchor_pending(session: Session, ctx: ChainContext) -> SettlementBatch | Non
         chain_id=ctx.chain_id,
         sender=ctx.operator,
         to=ctx.contracts.registry,
-        data=encode_call(REGISTRY, "anchor", [root, batch.id, len(leaves)]),
+        data=encode_call(REGISTRY, "anchor", [root, batch.id, len(leaves), ctx.contracts.schema_id]),
         purpose="anchor",
         reference=f"batch:{batch.id}",
     )
@@ -374,7 +390,6 @@ def proof_bundle(trade: Trade, ctx: ChainContext) -> dict[str, Any]:
     batch = trade.batch
     if batch is None or batch.status != BatchStatus.ANCHORED or not trade.leaf:
         raise Conflict("the settlement of this trade is not anchored yet")
-    outcome, seller_amount, buyer_amount = settlement_of(trade)
     leaves = [bytes.fromhex(t.leaf[2:]) for t in batch.trades if t.leaf]
     leaf = bytes.fromhex(trade.leaf[2:])
     return build_bundle(
@@ -382,9 +397,7 @@ def proof_bundle(trade: Trade, ctx: ChainContext) -> dict[str, Any]:
         terms=trade.terms,
         seller_signature=bytes.fromhex(trade.seller_signature[2:]),
         buyer_signature=bytes.fromhex(trade.buyer_signature[2:]),
-        settlement=Settlement(
-            outcome, seller_amount, buyer_amount, trade.open_tx or "", trade.close_tx or "", trade.ship_tx
-        ),
+        settlement=Settlement(settlement_of(trade), trade.open_tx or "", trade.close_tx or "", trade.ship_tx),
         leaf=leaf,
         proof=merkle_proof(leaves, leaf),
         root=bytes.fromhex(batch.root[2:]),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 13:47:03.374392
+Create Date: 2026-11-25
 """
 
 import sqlalchemy as sa
@@ -284,6 +284,12 @@ def upgrade() -> None:
         sa.Column("pending_outbox_id", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("document_hash", sa.String(length=66), nullable=True),
+        sa.Column("released_milestones", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("buyer_amount", sa.String(length=78), nullable=True),
+        sa.Column("seller_amount", sa.String(length=78), nullable=True),
+        sa.Column("platform_fee", sa.String(length=78), nullable=True),
+        sa.Column("arbiter_fee", sa.String(length=78), nullable=True),
         sa.Column("open_tx", sa.String(length=66), nullable=True),
         sa.Column("ship_tx", sa.String(length=66), nullable=True),
         sa.Column("close_tx", sa.String(length=66), nullable=True),
@@ -308,6 +314,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("deal_id", name=op.f("uq_trades_deal_id")),
         sa.UniqueConstraint("quote_id", name=op.f("uq_trades_quote_id")),
         sa.UniqueConstraint("reference", name=op.f("uq_trades_reference")),
+        sa.UniqueConstraint("terms_digest", name=op.f("uq_trades_terms_digest")),
     )
     with op.batch_alter_table("trades", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_trades_batch_id"), ["batch_id"], unique=False)
