@@ -11,9 +11,9 @@ const ROOT = path.resolve(__dirname, "..");
 const SRC = path.join(__dirname, "src");
 const BUILD = path.join(__dirname, "build");
 const SETTINGS = {
-  optimizer: { enabled: true, runs: 10000 },
+  optimizer: { enabled: true, runs: 1000000 },
   evmVersion: "cancun",
-  viaIR: false,
+  viaIR: true,
   metadata: { bytecodeHash: "ipfs" },
   outputSelection: {
     "*": {

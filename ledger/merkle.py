@@ -21,7 +21,7 @@ class Outcome(IntEnum):
 
 
 LEAF_SCHEMA = (
-    "tradewind/settlement-leaf@2: keccak256(keccak256(abi.encode(bytes32 key, bytes32 dealId, address token, "
+    "tradewind/settlement-leaf@2: keccak256(keccak256(abi.encode(bytes32 key, address token, "
     "uint256 buyerAmount, uint256 sellerAmount, uint256 platformFee, uint256 arbiterFee, uint8 outcome)))"
 )
 LEAF_SCHEMA_URI = "urn:tradewind:settlement-leaf:2"
@@ -42,14 +42,13 @@ class SettlementTotals:
         return self.buyer_amount + self.seller_amount + self.platform_fee + self.arbiter_fee
 
 
-def settlement_leaf(key: bytes, deal_id: bytes, token: str, totals: SettlementTotals) -> bytes:
+def settlement_leaf(key: bytes, token: str, totals: SettlementTotals) -> bytes:
     """The leaf of one settlement; equals SettlementRegistry.settlementLeaf."""
     inner = keccak(
         encode(
-            ["bytes32", "bytes32", "address", "uint256", "uint256", "uint256", "uint256", "uint8"],
+            ["bytes32", "address", "uint256", "uint256", "uint256", "uint256", "uint8"],
             [
                 key,
-                deal_id,
                 to_checksum_address(token),
                 totals.buyer_amount,
                 totals.seller_amount,

@@ -165,7 +165,6 @@ class _Verifier:
             "opened event",
             any(
                 e["key"] == key
-                and e["dealId"] == terms.deal_id
                 and e["buyer"] == terms.buyer
                 and e["seller"] == terms.seller
                 and e["token"] == terms.token
@@ -207,11 +206,10 @@ class _Verifier:
 
     def check_anchor(self, registry: Contract, terms: TradeTerms, key: bytes, totals: SettlementTotals) -> None:
         r, m = self.report, self.bundle["merkle"]
-        leaf = settlement_leaf(key, terms.deal_id, terms.token, totals)
+        leaf = settlement_leaf(key, terms.token, totals)
         r.add("leaf", "0x" + leaf.hex() == m["leaf"], "recomputed from terms and settlement")
         contract_leaf = registry.functions.settlementLeaf(
             key,
-            terms.deal_id,
             terms.token,
             totals.buyer_amount,
             totals.seller_amount,

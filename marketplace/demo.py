@@ -197,7 +197,7 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
             "release": trade.close_tx,
             "anchor": batch.anchor_tx,
         }
-        deal_id, root = trade.deal_id, batch.root
+        deal_id, root = trade.terms_digest, batch.root
 
     report = verify_bundle(bundle, auditor_w3 or w3)
     say("10. Auditor verifies the proof bundle against the chain, without our database:")

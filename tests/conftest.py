@@ -12,12 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from web3 import Web3
 
-from ledger.chain import connect, dev_fund
-from ledger.contracts import ESCROW, REGISTRY, STABLECOIN, bind, deploy, transact
+from ledger.chain import connect
+from ledger.sandbox import Sandbox
 from marketplace import create_app
 from marketplace.accounts.models import Organization, Role, User
 from marketplace.accounts.service import create_organization, create_user
@@ -111,30 +108,10 @@ def org_of(platform: Platform, user: User) -> Organization:
 # -- raw chain fixtures for contract tests -------------------------------------------------------
 
 
-class Chain:
-    """Contracts deployed straight from artifacts, with funded parties, for contract-level tests."""
-
-    def __init__(self, w3: Web3) -> None:
-        self.w3 = w3
-        self.admin, self.buyer, self.seller, self.stranger = (Account.create() for _ in range(4))
-        for account in (self.admin, self.buyer, self.seller, self.stranger):
-            dev_fund(w3, account.address, 10**20)
-        self.escrow = bind(w3, ESCROW, deploy(w3, self.admin, ESCROW, self.admin.address)[0])
-        self.registry = bind(w3, REGISTRY, deploy(w3, self.admin, REGISTRY, self.admin.address)[0])
-        self.token = bind(w3, STABLECOIN, deploy(w3, self.admin, STABLECOIN, self.admin.address)[0])
-        self.send(self.admin, self.escrow, "setTokenAllowed", self.token.address, True)
-        self.send(self.admin, self.token, "mint", self.buyer.address, 10**15)
-
-    def send(self, sender: LocalAccount, contract, function: str, *args):  # type: ignore[no-untyped-def]
-        return transact(self.w3, sender, contract, function, *args)
-
-    def now(self) -> int:
-        return self.w3.eth.get_block("latest")["timestamp"]
-
-
 @pytest.fixture(scope="session")
-def chain() -> Chain:
-    return Chain(connect(None))
+def chain() -> Sandbox:
+    """Contracts deployed straight from the artifacts on an in-process chain, shared by contract tests."""
+    return Sandbox(connect(None))
 
 
 # -- external services --------------------------------------------------------------------------

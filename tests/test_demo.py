@@ -79,9 +79,9 @@ def test_demo_on_anvil_and_postgres_leaves_a_checkable_trail(anvil_url: str, pos
     selector = "0x" + function_signature_to_4byte_selector("isAnchored(bytes32)").hex()
     anchored = rpc(anvil_url, "eth_call", {"to": registry, "data": selector + out["settlement_root"][2:]}, "latest")
     assert int(anchored, 16) == 1
-    status_selector = "0x" + function_signature_to_4byte_selector("dealStatus(bytes32)").hex()
-    status = rpc(anvil_url, "eth_call", {"to": escrow, "data": status_selector + out["deal_id"][2:]}, "latest")
-    assert int(status[2:66], 16) == 3  # Released
+    state_selector = "0x" + function_signature_to_4byte_selector("dealState(bytes32)").hex()
+    state = rpc(anvil_url, "eth_call", {"to": escrow, "data": state_selector + out["deal_id"][2:]}, "latest")
+    assert int(state[2:66], 16) == 4  # Closed
 
     # The deployed bytecode is the committed build (immutables masked).
     for name, address in (("TradeEscrow", escrow), ("SettlementRegistry", registry)):

@@ -32,12 +32,14 @@ contract SettlementRegistry is AccessControl {
         string uri;
     }
 
-    mapping(bytes32 root => Anchor) private _anchors;
+    // packed Anchor: batchId (bits 0-63) | leafCount (64-95) | schemaId (96-127) | anchoredAt (128-167)
+    // | revoked (168)
+    mapping(bytes32 root => uint256 record) private _anchors;
     mapping(bytes32 rootAndLeaf => bool) private _revokedLeaves;
     Schema[] private _schemas;
 
-    /// @notice A Merkle root of `leafCount` settlements was anchored.
-    event RootAnchored(bytes32 indexed root, uint64 batchId, uint32 leafCount, uint32 schemaId);
+    /// @notice A Merkle root was anchored for batch `batchId` (leaf count and schema: {anchorOf}).
+    event RootAnchored(bytes32 indexed root, uint64 batchId);
     /// @notice A root was revoked; none of its leaves verifies any more.
     event RootRevoked(bytes32 indexed root, string reason);
     /// @notice One leaf of a root was revoked.
@@ -88,22 +90,21 @@ contract SettlementRegistry is AccessControl {
     /// @param batchId The marketplace's batch number.
     /// @param leafCount How many settlements the tree holds.
     /// @param schemaId The registered format of the leaves.
-    function anchor(bytes32 root, uint64 batchId, uint32 leafCount, uint32 schemaId)
-        external
-        onlyRole(ANCHORER_ROLE)
-    {
+    function anchor(bytes32 root, uint64 batchId, uint32 leafCount, uint32 schemaId) external {
+        if (!hasRole(ANCHORER_ROLE, msg.sender)) revert AccessControlUnauthorizedAccount(msg.sender, ANCHORER_ROLE);
         if (root == bytes32(0) || leafCount == 0 || schemaId == 0) revert EmptyBatch();
-        if (_anchors[root].anchoredAt != 0) revert AlreadyAnchored(root);
-        _anchors[root] = Anchor(batchId, leafCount, schemaId, uint40(block.timestamp), false);
-        emit RootAnchored(root, batchId, leafCount, schemaId);
+        if (_anchors[root] != 0) revert AlreadyAnchored(root);
+        _anchors[root] = uint256(batchId) | (uint256(leafCount) << 64) | (uint256(schemaId) << 96)
+            | (block.timestamp << 128);
+        emit RootAnchored(root, batchId);
     }
 
     /// @notice Revokes a root: none of its leaves verifies any more.
     /// @param root An anchored root.
     /// @param reason Why, for the record.
     function revokeRoot(bytes32 root, string calldata reason) external onlyRole(REVOKER_ROLE) {
-        if (_anchors[root].anchoredAt == 0) revert NotAnchored(root);
-        _anchors[root].revoked = true;
+        if (_anchors[root] == 0) revert NotAnchored(root);
+        _anchors[root] |= 1 << 168;
         emit RootRevoked(root, reason);
     }
 
@@ -112,29 +113,36 @@ contract SettlementRegistry is AccessControl {
     /// @param leaf The leaf to revoke.
     /// @param reason Why, for the record.
     function revokeLeaf(bytes32 root, bytes32 leaf, string calldata reason) external onlyRole(REVOKER_ROLE) {
-        if (_anchors[root].anchoredAt == 0) revert NotAnchored(root);
+        if (_anchors[root] == 0) revert NotAnchored(root);
         _revokedLeaves[keccak256(abi.encode(root, leaf))] = true;
         emit LeafRevoked(root, leaf, reason);
     }
 
     /// @notice Whether `root` was anchored and not revoked.
     /// @param root The Merkle root.
-    function isAnchored(bytes32 root) external view returns (bool) {
-        Anchor storage a = _anchors[root];
-        return a.anchoredAt != 0 && !a.revoked;
+    function isAnchored(bytes32 root) public view returns (bool) {
+        uint256 record = _anchors[root];
+        return record != 0 && (record >> 168) & 1 == 0;
     }
 
     /// @notice Whether `leaf` of `root` was revoked.
     /// @param root The Merkle root.
     /// @param leaf The leaf.
-    function isLeafRevoked(bytes32 root, bytes32 leaf) external view returns (bool) {
+    function isLeafRevoked(bytes32 root, bytes32 leaf) public view returns (bool) {
         return _revokedLeaves[keccak256(abi.encode(root, leaf))];
     }
 
     /// @notice The record of a root (all zero if never anchored).
     /// @param root The Merkle root.
     function anchorOf(bytes32 root) external view returns (Anchor memory) {
-        return _anchors[root];
+        uint256 record = _anchors[root];
+        return Anchor({
+            batchId: uint64(record),
+            leafCount: uint32(record >> 64),
+            schemaId: uint32(record >> 96),
+            anchoredAt: uint40(record >> 128),
+            revoked: (record >> 168) & 1 == 1
+        });
     }
 
     /// @notice Whether `leaf` is in the anchored, unrevoked tree `root`, and not revoked itself.
@@ -142,14 +150,11 @@ contract SettlementRegistry is AccessControl {
     /// @param proof Sibling hashes from the leaf up to the root.
     /// @param leaf A settlement leaf, as returned by {settlementLeaf}.
     function verify(bytes32 root, bytes32[] calldata proof, bytes32 leaf) external view returns (bool) {
-        Anchor storage a = _anchors[root];
-        return a.anchoredAt != 0 && !a.revoked && !_revokedLeaves[keccak256(abi.encode(root, leaf))]
-            && MerkleProof.verifyCalldata(proof, root, leaf);
+        return isAnchored(root) && !isLeafRevoked(root, leaf) && MerkleProof.verifyCalldata(proof, root, leaf);
     }
 
     /// @notice The leaf of one settlement: which deal, and who got how much in the end.
     /// @param key The deal's key in TradeEscrow (the EIP-712 digest of its terms).
-    /// @param dealId The marketplace's deal id.
     /// @param token The payment token.
     /// @param buyerAmount Total paid to the buyer.
     /// @param sellerAmount Total paid to the seller, after platform fees.
@@ -158,7 +163,6 @@ contract SettlementRegistry is AccessControl {
     /// @param outcome TradeEscrow.Outcome of the deal.
     function settlementLeaf(
         bytes32 key,
-        bytes32 dealId,
         address token,
         uint256 buyerAmount,
         uint256 sellerAmount,
@@ -169,7 +173,7 @@ contract SettlementRegistry is AccessControl {
         return keccak256(
             bytes.concat(
                 keccak256(
-                    abi.encode(key, dealId, token, buyerAmount, sellerAmount, platformFee, arbiterFee, outcome)
+                    abi.encode(key, token, buyerAmount, sellerAmount, platformFee, arbiterFee, outcome)
                 )
             )
         );

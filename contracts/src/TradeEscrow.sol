@@ -35,35 +35,39 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
     using SafeERC20 for IERC20;
 
     /// @notice The trade terms a seller signs and a buyer funds.
-    /// @param dealId The marketplace's id of the deal.
     /// @param buyer Funds the deal and confirms receipt.
     /// @param seller Signs the terms, ships and is paid.
     /// @param token Allowed ERC-20 the payment is made in.
-    /// @param amount Deposit in the token's smallest unit.
-    /// @param shipBy Unix time by which the seller must mark the deal shipped.
-    /// @param inspectionPeriod Seconds after shipping during which only the buyer may release or dispute.
-    /// @param disputePeriod Seconds the arbiter has to rule once a dispute is opened.
+    /// @param amount Deposit in the token's smallest unit (at most 2^128 - 1).
     /// @param arbiter Who rules disputes; must hold ARBITER_ROLE when ruling.
-    /// @param arbiterFeeBps Arbiter's fee on a ruling, in basis points of what is still escrowed.
-    /// @param platformFeeBps Platform fee, in basis points of every payment to the seller.
-    /// @param defaultBuyerBps Share of what is still escrowed that goes to the buyer if the arbiter is late.
-    /// @param milestones Tranches in basis points, 16 bits each, lowest first, summing to 10_000; 0 = one.
-    /// @param detailsHash keccak256 of the canonical commercial details (goods, Incoterm, FX snapshot).
+    /// @param schedule Deadlines, fees and milestones packed in one word (see {decodeSchedule}):
+    /// bits 0-39 shipBy (unix time by which the seller must ship), 40-71 inspectionPeriod (seconds after
+    /// shipping during which only the buyer may release or dispute), 72-103 disputePeriod (seconds the
+    /// arbiter has to rule), 104-119 platformFeeBps (of every payment to the seller), 120-135 arbiterFeeBps
+    /// (of what is escrowed when ruling), 136-151 defaultBuyerBps (buyer's share if the arbiter is late),
+    /// 152-247 milestones (up to six 16-bit tranches in basis points, lowest first, summing to 10,000;
+    /// 0 means a single payment), 248-255 zero.
+    /// @param detailsHash keccak256 of the canonical commercial details: the marketplace's deal id, goods,
+    /// Incoterm, prices and FX snapshot. It makes every deal's terms, and so its key, unique.
     struct Terms {
-        bytes32 dealId;
         address buyer;
         address seller;
         address token;
         uint256 amount;
+        address arbiter;
+        uint256 schedule;
+        bytes32 detailsHash;
+    }
+
+    /// @notice The fields packed in {Terms.schedule}.
+    struct Schedule {
         uint64 shipBy;
         uint32 inspectionPeriod;
         uint32 disputePeriod;
-        address arbiter;
-        uint16 arbiterFeeBps;
         uint16 platformFeeBps;
+        uint16 arbiterFeeBps;
         uint16 defaultBuyerBps;
-        uint128 milestones;
-        bytes32 detailsHash;
+        uint16[] milestones;
     }
 
     /// @notice State of a deal. `None`: never opened. `Closed` is terminal.
@@ -86,9 +90,8 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
 
     /// @notice EIP-712 type hash of {Terms}.
     bytes32 public constant TERMS_TYPEHASH = keccak256(
-        "Terms(bytes32 dealId,address buyer,address seller,address token,uint256 amount,uint64 shipBy,"
-        "uint32 inspectionPeriod,uint32 disputePeriod,address arbiter,uint16 arbiterFeeBps,uint16 platformFeeBps,"
-        "uint16 defaultBuyerBps,uint128 milestones,bytes32 detailsHash)"
+        "Terms(address buyer,address seller,address token,uint256 amount,address arbiter,uint256 schedule,"
+        "bytes32 detailsHash)"
     );
     /// @notice May allow and disallow payment tokens and set the fee recipient.
     bytes32 public constant TOKEN_ADMIN_ROLE = keccak256("TOKEN_ADMIN_ROLE");
@@ -106,7 +109,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
     /// @notice Most tokens on the allowlist at once (pausing touches each).
     uint256 public constant MAX_TOKENS = 32;
     /// @notice Most milestones per deal.
-    uint256 public constant MAX_MILESTONES = 8;
+    uint256 public constant MAX_MILESTONES = 6;
 
     uint256 private constant _BPS = 10_000;
     uint256 private constant _TOKEN_ALLOWED = 1;
@@ -123,14 +126,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
     address public feeRecipient;
 
     /// @notice A deal was funded under terms signed by its seller; `key` identifies it from now on.
-    event DealOpened(
-        bytes32 indexed key,
-        bytes32 indexed dealId,
-        address indexed buyer,
-        address seller,
-        address token,
-        uint256 amount
-    );
+    event DealOpened(bytes32 indexed key, address indexed buyer, address seller, address token, uint256 amount);
     /// @notice The seller declared the goods shipped, with the hash of the shipping document.
     event DealShipped(bytes32 indexed key, bytes32 documentHash);
     /// @notice A party added a document or evidence hash.
@@ -263,9 +259,10 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
 
     /// @notice Funds a deal. The caller must be the buyer and must have approved `terms.amount`.
     /// @param terms The trade terms.
-    /// @param sellerSignature The seller's EIP-712 signature over `terms` (EOA or ERC-1271 wallet).
+    /// @param sellerSignature The seller's EIP-712 signature over `terms`: 65 bytes, 64 bytes (ERC-2098),
+    /// or whatever the seller's ERC-1271 contract wallet accepts.
     /// @return key The deal's key (the terms digest).
-    function open(Terms calldata terms, bytes calldata sellerSignature) external nonReentrant returns (bytes32 key) {
+    function open(Terms calldata terms, bytes calldata sellerSignature) external returns (bytes32 key) {
         return _open(terms, sellerSignature);
     }
 
@@ -285,11 +282,14 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) external nonReentrant returns (bytes32 key) {
+    ) external returns (bytes32 key) {
         try IERC20Permit(terms.token).permit(msg.sender, address(this), terms.amount, deadline, v, r, s) {} catch {}
         return _open(terms, sellerSignature);
     }
 
+    /// @dev No reentrancy guard is needed here: the deal is recorded before any external call, and any
+    /// change to the escrow's balance during the transfer (a token calling back into this contract) makes
+    /// the balance check fail and reverts everything.
     function _open(Terms calldata terms, bytes calldata sellerSignature) private returns (bytes32 key) {
         key = termsDigest(terms);
         if (_deals[key] != 0) revert DealExists(key);
@@ -300,11 +300,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
             revert TokenNotAllowed(terms.token);
         }
         _checkTerms(key, terms);
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(key, sellerSignature);
-        if (
-            (err != ECDSA.RecoverError.NoError || recovered != terms.seller)
-                && !SignatureChecker.isValidERC1271SignatureNowCalldata(terms.seller, key, sellerSignature)
-        ) revert InvalidSellerSignature(key);
+        if (!_validSellerSignature(key, terms.seller, sellerSignature)) revert InvalidSellerSignature(key);
         _deals[key] = uint256(Status.Funded);
 
         IERC20 token = IERC20(terms.token);
@@ -312,32 +308,47 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         token.safeTransferFrom(msg.sender, address(this), terms.amount);
         uint256 received = token.balanceOf(address(this)) - before;
         if (received != terms.amount) revert AmountNotReceived(key, terms.amount, received);
-        emit DealOpened(key, terms.dealId, terms.buyer, terms.seller, terms.token, terms.amount);
+        emit DealOpened(key, terms.buyer, terms.seller, terms.token, terms.amount);
+    }
+
+    /// @dev An EOA signature (65 bytes, or 64 bytes in ERC-2098 compact form) recovering to the seller,
+    /// or else a signature the seller's contract wallet accepts (ERC-1271). Recovery is tried first so that
+    /// the common case never touches the seller's account.
+    function _validSellerSignature(bytes32 key, address seller, bytes calldata signature) private view returns (bool) {
+        address recovered;
+        ECDSA.RecoverError err;
+        if (signature.length == 64) {
+            (recovered, err,) = ECDSA.tryRecover(key, bytes32(signature[0:32]), bytes32(signature[32:64]));
+        } else {
+            (recovered, err,) = ECDSA.tryRecoverCalldata(key, signature);
+        }
+        if (err == ECDSA.RecoverError.NoError && recovered == seller) return true;
+        return SignatureChecker.isValidERC1271SignatureNowCalldata(seller, key, signature);
     }
 
     function _checkTerms(bytes32 key, Terms calldata terms) private view {
+        uint256 schedule = terms.schedule;
         if (terms.amount == 0 || terms.amount > type(uint128).max) revert InvalidTerms(key, "amount");
         if (terms.seller == address(0) || terms.seller == terms.buyer) revert InvalidTerms(key, "seller");
-        if (terms.shipBy <= block.timestamp) revert InvalidTerms(key, "shipBy");
         if (terms.arbiter == address(0) || terms.arbiter == terms.buyer || terms.arbiter == terms.seller) {
             revert InvalidTerms(key, "arbiter");
         }
-        if (terms.disputePeriod == 0) revert InvalidTerms(key, "disputePeriod");
-        if (terms.platformFeeBps > MAX_PLATFORM_FEE_BPS) revert InvalidTerms(key, "platformFeeBps");
-        if (terms.arbiterFeeBps > MAX_ARBITER_FEE_BPS) revert InvalidTerms(key, "arbiterFeeBps");
-        if (terms.defaultBuyerBps > _BPS) revert InvalidTerms(key, "defaultBuyerBps");
-        uint256 packed = terms.milestones;
+        if (_shipBy(schedule) <= block.timestamp) revert InvalidTerms(key, "shipBy");
+        if (_disputePeriod(schedule) == 0) revert InvalidTerms(key, "disputePeriod");
+        if (_platformFeeBps(schedule) > MAX_PLATFORM_FEE_BPS) revert InvalidTerms(key, "platformFeeBps");
+        if (_arbiterFeeBps(schedule) > MAX_ARBITER_FEE_BPS) revert InvalidTerms(key, "arbiterFeeBps");
+        if (_defaultBuyerBps(schedule) > _BPS) revert InvalidTerms(key, "defaultBuyerBps");
+        if (schedule >> 248 != 0) revert InvalidTerms(key, "schedule");
+        uint256 packed = schedule >> 152;
         if (packed != 0) {
             uint256 sum;
-            uint256 count;
             while (packed != 0) {
                 uint256 bps = packed & 0xffff;
                 if (bps == 0) revert InvalidTerms(key, "milestones");
                 sum += bps;
-                ++count;
                 packed >>= 16;
             }
-            if (sum != _BPS || count > MAX_MILESTONES) revert InvalidTerms(key, "milestones");
+            if (sum != _BPS) revert InvalidTerms(key, "milestones");
         }
     }
 
@@ -352,7 +363,8 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         (bytes32 key, uint256 record) = _load(terms);
         if (msg.sender != terms.seller) revert Unauthorized(key, msg.sender);
         _expect(key, record, Status.Funded);
-        if (block.timestamp > terms.shipBy) revert DeadlinePassed(key, terms.shipBy);
+        uint256 shipBy = _shipBy(terms.schedule);
+        if (block.timestamp > shipBy) revert DeadlinePassed(key, shipBy);
         _deals[key] = (record & ~uint256(0xff)) | (block.timestamp << 8) | uint256(Status.Shipped);
         emit DealShipped(key, documentHash);
     }
@@ -376,7 +388,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         Status status = _status(record);
         if (status != Status.Funded && status != Status.Shipped) revert WrongStatus(key, status);
         uint256 released = _releasedMask(record);
-        uint256 count = _milestoneCount(terms.milestones);
+        uint256 count = _milestoneCount(terms.schedule >> 152);
         if (index >= count || released & (1 << index) != 0) revert InvalidMilestone(key, index);
         released |= 1 << index;
         if (released == (1 << count) - 1) {
@@ -385,7 +397,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         }
         _deals[key] = (record & ~(uint256(0xff) << 88)) | (released << 88);
         uint256 gross = _tranche(terms, index);
-        uint256 fee = (gross * terms.platformFeeBps) / _BPS;
+        uint256 fee = (gross * _platformFeeBps(terms.schedule)) / _BPS;
         _paySeller(terms, gross - fee, fee);
         emit MilestoneReleased(key, index, gross - fee, fee);
     }
@@ -400,7 +412,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         if (status == Status.Closed) revert WrongStatus(key, status);
         if (msg.sender != terms.buyer) {
             if (status != Status.Shipped) revert Unauthorized(key, msg.sender);
-            uint256 deadline = _shippedAt(record) + terms.inspectionPeriod;
+            uint256 deadline = _shippedAt(record) + _inspectionPeriod(terms.schedule);
             if (block.timestamp <= deadline) revert DeadlineNotReached(key, deadline);
         }
         _releaseAll(key, terms, record);
@@ -415,7 +427,8 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         if (status == Status.Closed) revert WrongStatus(key, status);
         if (msg.sender != terms.seller) {
             if (status != Status.Funded) revert Unauthorized(key, msg.sender);
-            if (block.timestamp <= terms.shipBy) revert DeadlineNotReached(key, terms.shipBy);
+            uint256 shipBy = _shipBy(terms.schedule);
+            if (block.timestamp <= shipBy) revert DeadlineNotReached(key, shipBy);
         }
         _close(key, terms, record, Outcome.Refunded, _remaining(terms, record), 0);
     }
@@ -432,7 +445,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         _party(key, terms);
         Status status = _status(record);
         if (status == Status.Shipped) {
-            uint256 deadline = _shippedAt(record) + terms.inspectionPeriod;
+            uint256 deadline = _shippedAt(record) + _inspectionPeriod(terms.schedule);
             if (block.timestamp > deadline) revert DeadlinePassed(key, deadline);
         } else if (status != Status.Funded) {
             revert WrongStatus(key, status);
@@ -450,10 +463,10 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         (bytes32 key, uint256 record) = _load(terms);
         if (msg.sender != terms.arbiter || !hasRole(ARBITER_ROLE, msg.sender)) revert Unauthorized(key, msg.sender);
         _expect(key, record, Status.Disputed);
-        uint256 deadline = _disputedAt(record) + terms.disputePeriod;
+        uint256 deadline = _disputedAt(record) + _disputePeriod(terms.schedule);
         if (block.timestamp > deadline) revert DeadlinePassed(key, deadline);
         uint256 remaining = _remaining(terms, record);
-        uint256 arbiterFee = (remaining * terms.arbiterFeeBps) / _BPS;
+        uint256 arbiterFee = (remaining * _arbiterFeeBps(terms.schedule)) / _BPS;
         if (buyerAmount > remaining - arbiterFee) revert AmountTooHigh(key, buyerAmount, remaining - arbiterFee);
         _close(key, terms, record, Outcome.Ruled, buyerAmount, arbiterFee);
     }
@@ -463,9 +476,9 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
     function resolveDefault(Terms calldata terms) external nonReentrant {
         (bytes32 key, uint256 record) = _load(terms);
         _expect(key, record, Status.Disputed);
-        uint256 deadline = _disputedAt(record) + terms.disputePeriod;
+        uint256 deadline = _disputedAt(record) + _disputePeriod(terms.schedule);
         if (block.timestamp <= deadline) revert DeadlineNotReached(key, deadline);
-        uint256 buyerAmount = (_remaining(terms, record) * terms.defaultBuyerBps) / _BPS;
+        uint256 buyerAmount = (_remaining(terms, record) * _defaultBuyerBps(terms.schedule)) / _BPS;
         _close(key, terms, record, Outcome.DefaultRuled, buyerAmount, 0);
     }
 
@@ -547,6 +560,23 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         return (_status(record), _shippedAt(record), _disputedAt(record), _releasedMask(record));
     }
 
+    /// @notice The deadlines, fees and milestones packed in a {Terms.schedule} word.
+    /// @param schedule The packed word.
+    function decodeSchedule(uint256 schedule) external pure returns (Schedule memory decoded) {
+        decoded.shipBy = uint64(_shipBy(schedule));
+        decoded.inspectionPeriod = uint32(_inspectionPeriod(schedule));
+        decoded.disputePeriod = uint32(_disputePeriod(schedule));
+        decoded.platformFeeBps = uint16(_platformFeeBps(schedule));
+        decoded.arbiterFeeBps = uint16(_arbiterFeeBps(schedule));
+        decoded.defaultBuyerBps = uint16(_defaultBuyerBps(schedule));
+        uint256 packed = schedule >> 152;
+        uint256 count = packed == 0 ? 0 : _milestoneCount(packed);
+        decoded.milestones = new uint16[](count);
+        for (uint256 i; i < count; ++i) {
+            decoded.milestones[i] = uint16(packed >> (16 * i));
+        }
+    }
+
     /// @notice What is still escrowed for a deal with `terms`.
     /// @param terms The deal's terms.
     function remainingOf(Terms calldata terms) external view returns (uint256) {
@@ -572,6 +602,30 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
     function _expect(bytes32 key, uint256 record, Status expected) private pure {
         Status status = _status(record);
         if (status != expected) revert WrongStatus(key, status);
+    }
+
+    function _shipBy(uint256 schedule) private pure returns (uint256) {
+        return schedule & type(uint40).max;
+    }
+
+    function _inspectionPeriod(uint256 schedule) private pure returns (uint256) {
+        return (schedule >> 40) & type(uint32).max;
+    }
+
+    function _disputePeriod(uint256 schedule) private pure returns (uint256) {
+        return (schedule >> 72) & type(uint32).max;
+    }
+
+    function _platformFeeBps(uint256 schedule) private pure returns (uint256) {
+        return (schedule >> 104) & 0xffff;
+    }
+
+    function _arbiterFeeBps(uint256 schedule) private pure returns (uint256) {
+        return (schedule >> 120) & 0xffff;
+    }
+
+    function _defaultBuyerBps(uint256 schedule) private pure returns (uint256) {
+        return (schedule >> 136) & 0xffff;
     }
 
     function _status(uint256 record) private pure returns (Status) {
@@ -607,7 +661,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
     }
 
     function _tranche(Terms calldata terms, uint256 index) private pure returns (uint256) {
-        uint256 packed = terms.milestones;
+        uint256 packed = terms.schedule >> 152;
         return (terms.amount * _cumulativeBps(packed, index + 1)) / _BPS
             - (terms.amount * _cumulativeBps(packed, index)) / _BPS;
     }
@@ -619,7 +673,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
             if (released & 1 != 0) {
                 uint256 tranche = _tranche(terms, i);
                 gross += tranche;
-                fees += (tranche * terms.platformFeeBps) / _BPS;
+                fees += (tranche * _platformFeeBps(terms.schedule)) / _BPS;
             }
             released >>= 1;
         }
@@ -656,7 +710,7 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
             sellerGross = terms.amount - paid - buyerAmount - arbiterFee;
             (sellerNetBefore, feesBefore) = (paid - fees, fees);
         }
-        uint256 fee = (sellerGross * terms.platformFeeBps) / _BPS;
+        uint256 fee = (sellerGross * _platformFeeBps(terms.schedule)) / _BPS;
         IERC20 token = IERC20(terms.token);
         _pay(token, terms.buyer, buyerAmount);
         _paySeller(terms, sellerGross - fee, fee);

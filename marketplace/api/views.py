@@ -83,7 +83,7 @@ def trade_json(trade: Trade) -> dict[str, Any]:
         "status": trade.status,
         "pending_action": trade.pending_action,
         "last_error": trade.last_error,
-        "deal_id": trade.deal_id,
+        "deal_id": trade.terms_digest,  # the deal's key in TradeEscrow
         "terms": trades.terms_document(trade),
         "terms_digest": trade.terms_digest,
         "amount": {k: v.as_json() for k, v in money.items()},

@@ -40,7 +40,6 @@ class Trade(Base):
     buyer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     seller_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
-    deal_id: Mapped[str] = mapped_column(String(66), unique=True)
     terms_json: Mapped[str] = mapped_column(Text)
     terms_digest: Mapped[str] = mapped_column(String(66), unique=True)  # the deal's key in TradeEscrow
     seller_signature: Mapped[str] = mapped_column(String(132))

@@ -21,7 +21,7 @@ from ledger.keystore import KeyBox
 from ledger.merkle import Outcome, SettlementTotals, merkle_proof, merkle_root, settlement_leaf
 from ledger.relay import enqueue
 from ledger.store import ChainEvent, OutboxTx, TxStatus
-from ledger.terms import TradeTerms, deal_id_for
+from ledger.terms import TradeTerms
 from marketplace.accounts.models import Organization, OrgKind, User, Wallet
 from marketplace.accounts.service import require
 from marketplace.chain_context import ChainContext
@@ -68,7 +68,6 @@ def accept_quote(
         buyer_org_id=rfq.buyer_org_id,
         seller_org_id=rfq.seller_org_id,
         chain_id=ctx.chain_id,
-        deal_id=_hex(deal_id_for(str(uuid.uuid4()))),
         terms_json="{}",
         terms_digest="",
         seller_signature="",
@@ -79,6 +78,7 @@ def accept_quote(
     trade.reference = f"TW-{trade.id:06d}"
     details = {
         "trade": trade.reference,
+        "deal": str(uuid.uuid4()),  # makes the terms, and so the deal's key, unique
         "accepted_at": now.isoformat(),
         "buyer": {"organization": rfq.buyer.name, "country": rfq.buyer.country},
         "seller": {"organization": rfq.seller.name, "country": rfq.seller.country},
@@ -105,7 +105,6 @@ def accept_quote(
         "quote": {"rfq": rfq.id, "revision": quote.revision, "hash": quote.hash},
     }
     terms = TradeTerms(
-        deal_id=bytes.fromhex(trade.deal_id[2:]),
         buyer=_wallet(session, rfq.buyer),
         seller=_wallet(session, rfq.seller),
         token=ctx.contracts.token,
@@ -350,7 +349,7 @@ def settlement_of(trade: Trade) -> SettlementTotals:
 def leaf_of(trade: Trade) -> bytes:
     """The trade's settlement leaf."""
     terms = trade.terms
-    return settlement_leaf(bytes.fromhex(trade.terms_digest[2:]), terms.deal_id, terms.token, settlement_of(trade))
+    return settlement_leaf(bytes.fromhex(trade.terms_digest[2:]), terms.token, settlement_of(trade))
 
 
 def anchor_pending(session: Session, ctx: ChainContext) -> SettlementBatch | None:

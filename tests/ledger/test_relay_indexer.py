@@ -11,8 +11,8 @@ from ledger.chain import connect
 from ledger.contracts import ESCROW, REGISTRY, STABLECOIN, encode_call
 from ledger.indexer import Indexer
 from ledger.relay import Relay, enqueue
+from ledger.sandbox import Sandbox
 from ledger.store import ChainEvent, OutboxTx, TxStatus, metadata
-from tests.conftest import Chain
 
 
 class Crash(Exception):
@@ -20,8 +20,8 @@ class Crash(Exception):
 
 
 @pytest.fixture
-def local() -> Chain:
-    return Chain(connect(None))  # a chain of its own: these tests rewind it
+def local() -> Sandbox:
+    return Sandbox(connect(None))  # a chain of its own: these tests rewind it
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def keys_of(*accounts):  # type: ignore[no-untyped-def]
     return lambda _session, address: by_address[address]
 
 
-def mint(sessions: sessionmaker[Session], local: Chain, to: str, amount: int, ref: str = "t") -> int:
+def mint(sessions: sessionmaker[Session], local: Sandbox, to: str, amount: int, ref: str = "t") -> int:
     with sessions() as s:
         row = enqueue(
             s,
@@ -51,7 +51,7 @@ def mint(sessions: sessionmaker[Session], local: Chain, to: str, amount: int, re
         return row.id
 
 
-def test_relay_sends_in_order_with_gapless_nonces(local: Chain, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_relay_sends_in_order_with_gapless_nonces(local: Sandbox, sessions) -> None:  # type: ignore[no-untyped-def]
     receiver = Account.create().address
     ids = [mint(sessions, local, receiver, n) for n in (1, 2, 3)]
     result = Relay(local.w3, sessions, keys_of(local.admin)).run_once()
@@ -63,7 +63,7 @@ def test_relay_sends_in_order_with_gapless_nonces(local: Chain, sessions) -> Non
     assert local.token.functions.balanceOf(receiver).call() == 6
 
 
-def test_a_crash_after_signing_resends_the_same_bytes(local: Chain, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_crash_after_signing_resends_the_same_bytes(local: Sandbox, sessions) -> None:  # type: ignore[no-untyped-def]
     receiver = Account.create().address
     row_id = mint(sessions, local, receiver, 42)
 
@@ -86,7 +86,7 @@ def test_a_crash_after_signing_resends_the_same_bytes(local: Chain, sessions) ->
     assert local.token.functions.balanceOf(receiver).call() == 42
 
 
-def test_a_transaction_the_node_already_has_counts_as_sent(local: Chain, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_transaction_the_node_already_has_counts_as_sent(local: Sandbox, sessions) -> None:  # type: ignore[no-untyped-def]
     receiver = Account.create().address
     row_id = mint(sessions, local, receiver, 7)
 
@@ -103,14 +103,14 @@ def test_a_transaction_the_node_already_has_counts_as_sent(local: Chain, session
     assert local.token.functions.balanceOf(receiver).call() == 7  # minted once, not twice
 
 
-def test_a_reverting_call_fails_with_its_reason_and_does_not_block_the_sender(local: Chain, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_reverting_call_fails_with_its_reason_and_does_not_block_the_sender(local: Sandbox, sessions) -> None:  # type: ignore[no-untyped-def]
     with sessions() as s:
         bad = enqueue(
             s,
             chain_id=local.w3.eth.chain_id,
             sender=local.admin.address,
             to=local.registry.address,
-            data=encode_call(REGISTRY, "anchor", [b"\0" * 32, 1, 1]),
+            data=encode_call(REGISTRY, "anchor", [b"\0" * 32, 1, 1, 1]),
             purpose="anchor",
             reference="bad",
         )
@@ -125,7 +125,7 @@ def test_a_reverting_call_fails_with_its_reason_and_does_not_block_the_sender(lo
         assert s.get(OutboxTx, good).status == TxStatus.MINED
 
 
-def test_indexer_reads_each_event_once_and_rolls_back_a_reorg(local: Chain, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_indexer_reads_each_event_once_and_rolls_back_a_reorg(local: Sandbox, sessions) -> None:  # type: ignore[no-untyped-def]
     w3 = local.w3
     indexer = Indexer(w3, {REGISTRY: local.registry, ESCROW: local.escrow}, start_block=1)
     tester = w3.provider.ethereum_tester
@@ -133,8 +133,8 @@ def test_indexer_reads_each_event_once_and_rolls_back_a_reorg(local: Chain, sess
         indexer.poll(s)
         s.commit()
     snapshot = tester.take_snapshot()
-    local.send(local.admin, local.registry, "anchor", b"\x01" * 32, 1, 1)
-    local.send(local.admin, local.registry, "anchor", b"\x02" * 32, 2, 1)
+    local.send(local.admin, local.registry, "anchor", b"\x01" * 32, 1, 1, 1)
+    local.send(local.admin, local.registry, "anchor", b"\x02" * 32, 2, 1, 1)
     with sessions() as s:
         added = indexer.poll(s)
         s.commit()
@@ -143,7 +143,7 @@ def test_indexer_reads_each_event_once_and_rolls_back_a_reorg(local: Chain, sess
         s.commit()
 
     tester.revert_to_snapshot(snapshot)  # the chain forgets both blocks ...
-    local.send(local.admin, local.registry, "anchor", b"\x03" * 32, 3, 1)  # ... and grows another branch
+    local.send(local.admin, local.registry, "anchor", b"\x03" * 32, 3, 1, 1)  # ... and grows another branch
     tester.mine_blocks(2)
     with sessions() as s:
         result = indexer.poll(s)
@@ -153,9 +153,9 @@ def test_indexer_reads_each_event_once_and_rolls_back_a_reorg(local: Chain, sess
         assert roots == ["0x" + "03" * 32]
 
 
-def test_confirmation_depth_holds_back_recent_blocks(local: Chain, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_confirmation_depth_holds_back_recent_blocks(local: Sandbox, sessions) -> None:  # type: ignore[no-untyped-def]
     indexer = Indexer(local.w3, {REGISTRY: local.registry}, start_block=1, confirmations=3)
-    local.send(local.admin, local.registry, "anchor", b"\x09" * 32, 9, 1)
+    local.send(local.admin, local.registry, "anchor", b"\x09" * 32, 9, 1, 1)
     with sessions() as s:
         anchored = lambda result: [e.key for e in result.added if e.name == "RootAnchored"]  # noqa: E731
         assert anchored(indexer.poll(s)) == []

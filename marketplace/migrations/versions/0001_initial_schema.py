@@ -274,7 +274,6 @@ def upgrade() -> None:
         sa.Column("buyer_org_id", sa.Integer(), nullable=False),
         sa.Column("seller_org_id", sa.Integer(), nullable=False),
         sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("deal_id", sa.String(length=66), nullable=False),
         sa.Column("terms_json", sa.Text(), nullable=False),
         sa.Column("terms_digest", sa.String(length=66), nullable=False),
         sa.Column("seller_signature", sa.String(length=132), nullable=False),
@@ -311,7 +310,6 @@ def upgrade() -> None:
             ["seller_org_id"], ["organizations.id"], name=op.f("fk_trades_seller_org_id_organizations")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trades")),
-        sa.UniqueConstraint("deal_id", name=op.f("uq_trades_deal_id")),
         sa.UniqueConstraint("quote_id", name=op.f("uq_trades_quote_id")),
         sa.UniqueConstraint("reference", name=op.f("uq_trades_reference")),
         sa.UniqueConstraint("terms_digest", name=op.f("uq_trades_terms_digest")),
