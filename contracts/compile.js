@@ -69,6 +69,7 @@ function compile() {
   for (const [source, contracts] of Object.entries(output.contracts)) {
     if (!source.startsWith("contracts/")) continue;
     for (const [name, c] of Object.entries(contracts)) {
+      if (!c.evm.bytecode.object) continue; // interfaces
       files[`${name}.json`] = {
         contractName: name,
         sourceName: source,
