@@ -6,7 +6,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard i18n/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install install-node demo serve worker test lint contracts messages clean
+.PHONY: install install-node demo serve worker test lint contracts gas messages clean
 
 install: $(PY_STAMP) $(CATALOGS)
 
@@ -44,6 +44,10 @@ lint: install
 
 contracts: install-node
 	npm run build
+
+gas: install install-node
+	node_modules/.bin/anvil --port 8546 --silent & pid=$$!; sleep 2; \
+	$(BIN)/python bench/gas.py --rpc http://127.0.0.1:8546; status=$$?; kill $$pid; exit $$status
 
 messages: install
 	$(BIN)/pybabel extract --no-location --sort-output -F i18n/babel.cfg -o i18n/messages.pot marketplace

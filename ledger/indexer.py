@@ -93,6 +93,7 @@ class Indexer:
     def _read(self, session: Session, start: int, end: int) -> list[ChainEvent]:
         logs = self.w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": list(self._by_address)})
         added = []
+        block_times: dict[int, int] = {}
         for entry in logs:
             address = Web3.to_checksum_address(entry["address"])
             contract_name, contract = self._by_address[address]
@@ -109,6 +110,7 @@ class Indexer:
                 key=next((args[k] for k in KEY_ARGS if k in args), None),
                 block_number=entry["blockNumber"],
                 block_hash=entry["blockHash"].to_0x_hex(),
+                block_time=self._block_time(block_times, entry["blockNumber"]),
                 tx_hash=entry["transactionHash"].to_0x_hex(),
                 log_index=entry["logIndex"],
                 args=canonical_json(args).decode(),
@@ -117,6 +119,11 @@ class Indexer:
             self._remember_block(session, entry["blockNumber"], entry["blockHash"].to_0x_hex())
             added.append(event)
         return added
+
+    def _block_time(self, cache: dict[int, int], number: int) -> int:
+        if number not in cache:
+            cache[number] = int(self.w3.eth.get_block(number)["timestamp"])
+        return cache[number]
 
     def _remember_block(self, session: Session, number: int, block_hash: str | None = None) -> None:
         if block_hash is None:

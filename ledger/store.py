@@ -108,6 +108,7 @@ class ChainEvent(LedgerBase):
     key: Mapped[str | None] = mapped_column(String(66), index=True)  # deal id or root
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
     block_hash: Mapped[str] = mapped_column(String(66))
+    block_time: Mapped[int] = mapped_column(BigInteger, default=0)  # unix seconds of the block
     tx_hash: Mapped[str] = mapped_column(String(66))
     log_index: Mapped[int] = mapped_column(Integer)
     args: Mapped[str] = mapped_column(Text)  # canonical JSON; integers as decimal strings

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import Babel
+from flask_babel import Babel, format_datetime
 from werkzeug.exceptions import HTTPException
 
 from i18n import TRANSLATIONS, direction
@@ -45,6 +46,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         ui_locale=web.select_locale,
         direction=lambda: direction(web.select_locale()),
     )
+    app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, api_bp):
         app.register_blueprint(blueprint)
 

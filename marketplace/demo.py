@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from web3 import Web3
 
+from ledger.store import OutboxTx
 from ledger.verify import Report, verify_bundle
 from marketplace.accounts.models import Organization, Role, User
 from marketplace.accounts.service import create_organization, create_user
@@ -16,6 +17,7 @@ from marketplace.catalog.models import Listing
 from marketplace.catalog.service import create_listing, view_listing
 from marketplace.platform import Platform
 from marketplace.rfq.service import create_rfq, submit_quote
+from marketplace.trades import actions
 from marketplace.trades import service as trades
 from marketplace.trades.models import Trade
 from marketplace.worker import Worker
@@ -24,6 +26,7 @@ PASSWORD = "tradewind-demo"
 EXPORTER = "anna@hanseatic-bearings.example"
 BUYER = "kenji@osaka-precision.example"
 AUDITOR = "maria@harbour-audit.example"
+ARBITER = "desk@arbitration.tradewind.example"
 BILL_OF_LADING = (
     "BILL OF LADING HLCUHAM2611001\nShipper: Hanseatic Bearings GmbH, Hamburg\n"
     "Consignee: Osaka Precision K.K., Osaka\nVessel: CAPE TRADEWIND 611E\nPort of loading: Hamburg\n"
@@ -43,6 +46,7 @@ def seed(platform: Platform) -> dict[str, int]:
             ("exporter", "Hanseatic Bearings GmbH", "exporter", "DE", "EUR", "de", EXPORTER, "Anna Becker"),
             ("buyer", "Osaka Precision K.K.", "buyer", "JP", "JPY", "ja", BUYER, "Kenji Sato"),
             ("auditor", "Harbour Audit LLP", "auditor", "GB", "GBP", "en", AUDITOR, "Maria Lopez"),
+            ("arbiter", "Tradewind Arbitration Desk", "arbiter", "SG", "USD", "en", ARBITER, "Arbitration Desk"),
         ):
             orgs[key] = create_organization(
                 session,
@@ -144,10 +148,13 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
         )
         rfq = create_rfq(s, buyer, listing_id=listing.id, quantity=5000, message="Delivery to Osaka, please.")
         say(f"3. {buyer.name} sends RFQ #{rfq.id} for {rfq.quantity:,} {listing.unit}")
-        quote = submit_quote(s, exporter, rfq.id, unit_price="2.20", note="Volume price for 5,000 pcs")
+        quote = submit_quote(
+            s, exporter, rfq.id, unit_price="2.20", note="Volume price for 5,000 pcs", payment_schedule="30/70"
+        )
         say(
             f"4. {exporter.name} quotes {quote.unit_price.format('de')}/{listing.unit}, total "
-            f"{quote.total.format('de')} (revision {quote.revision}, hash {quote.hash[:18]}…)"
+            f"{quote.total.format('de')}, 30% against shipping documents and 70% on receipt "
+            f"(revision {quote.revision}, hash {quote.hash[:18]}…)"
         )
         trade = trades.accept_quote(s, buyer, quote.id, ctx=ctx, keybox=platform.keybox, rates=platform.rates)
         money = trades.amounts(trade)
@@ -159,7 +166,7 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
             f"{fx['source_date']}); terms digest {trade.terms_digest}"
         )
         trade_id = trade.id
-        trades.fund(s, buyer, trade_id, ctx)
+        actions.fund(s, buyer, trade_id, ctx)
     worker.drain()
 
     with platform.db.session() as s:
@@ -169,8 +176,8 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
             f"6. {trade.buyer.name} funds escrow with {paid} in tUSD ({trade.terms.amount:,} base units): "
             f"open {_tx_line(w3, trade.open_tx)} -> {trade.status}"
         )
-        doc_hash = trades.document_hash(BILL_OF_LADING.encode())
-        trades.mark_shipped(s, _user(s, EXPORTER), trade_id, ctx, doc_hash)
+        doc_hash = actions.document_hash(BILL_OF_LADING.encode())
+        actions.mark_shipped(s, _user(s, EXPORTER), trade_id, ctx, doc_hash)
     worker.drain()
 
     with platform.db.session() as s:
@@ -179,28 +186,40 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
             f"7. {trade.seller.name} ships, bill of lading SHA-256 {trade.document_hash}: "
             f"{_tx_line(w3, trade.ship_tx)} -> {trade.status}"
         )
-        trades.confirm_receipt(s, _user(s, BUYER), trade_id, ctx)
+        actions.release_milestone(s, _user(s, BUYER), trade_id, ctx, 0)
+    worker.drain()
+
+    with platform.db.session() as s:
+        trade = s.get(Trade, trade_id)
+        first = trade.terms.tranches[0]
+        milestone_tx = s.scalar(select(OutboxTx.tx_hash).where(OutboxTx.reference == f"trade:{trade_id}:milestone"))
+        say(
+            f"8. {trade.buyer.name} releases milestone 1 against the shipping documents: {first:,} base units to "
+            f"{trade.seller.name}: {_tx_line(w3, milestone_tx)}"
+        )
+        actions.confirm_receipt(s, _user(s, BUYER), trade_id, ctx)
     worker.drain()
 
     with platform.db.session() as s:
         trade = s.get(Trade, trade_id)
         say(
-            f"8. {trade.buyer.name} confirms receipt; escrow pays {trade.seller.name}: "
-            f"release {_tx_line(w3, trade.close_tx)} -> {trade.status}"
+            f"9. {trade.buyer.name} confirms receipt; escrow pays the remaining {trade.terms.tranches[1]:,} base "
+            f"units to {trade.seller.name}: release {_tx_line(w3, trade.close_tx)} -> {trade.status}"
         )
         batch = trade.batch
-        say(f"9. Settlement anchored: batch #{batch.id}, root {batch.root}, anchor {_tx_line(w3, batch.anchor_tx)}")
+        say(f"10. Settlement anchored: batch #{batch.id}, root {batch.root}, anchor {_tx_line(w3, batch.anchor_tx)}")
         bundle = trades.proof_bundle(trade, ctx)
         transactions = {
             "open": trade.open_tx,
             "ship": trade.ship_tx,
+            "milestone": milestone_tx,
             "release": trade.close_tx,
             "anchor": batch.anchor_tx,
         }
         deal_id, root = trade.terms_digest, batch.root
 
     report = verify_bundle(bundle, auditor_w3 or w3)
-    say("10. Auditor verifies the proof bundle against the chain, without our database:")
+    say("11. Auditor verifies the proof bundle against the chain, without our database:")
     for check in report.checks:
         say(f"    [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
     say("VERIFIED" if report.ok else "VERIFICATION FAILED")
@@ -217,4 +236,4 @@ def seed_trade_in_progress(platform: Platform) -> None:
         rfq = create_rfq(s, buyer, listing_id=ids["listing"], quantity=2000)
         quote = submit_quote(s, exporter, rfq.id, unit_price="2.30")
         trade = trades.accept_quote(s, buyer, quote.id, ctx=platform.ctx, keybox=platform.keybox, rates=platform.rates)
-        trades.fund(s, buyer, trade.id, platform.ctx)
+        actions.fund(s, buyer, trade.id, platform.ctx)

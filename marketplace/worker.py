@@ -10,6 +10,7 @@ from ledger.contracts import ESCROW, REGISTRY, bind
 from ledger.indexer import Indexer
 from ledger.relay import Relay
 from marketplace.platform import Platform
+from marketplace.trades.actions import run_timeouts
 from marketplace.trades.service import anchor_pending, apply_chain_events, surface_failures
 
 log = logging.getLogger(__name__)
@@ -22,11 +23,12 @@ class Pass:
     mined: int
     failed: int
     events: int
+    timeouts: int
     batch: int | None
 
     @property
     def busy(self) -> bool:
-        return bool(self.mined or self.failed or self.events or self.batch)
+        return bool(self.mined or self.failed or self.events or self.timeouts or self.batch)
 
 
 class Worker:
@@ -49,15 +51,17 @@ class Worker:
         self._stop = threading.Event()
 
     def run_once(self) -> Pass:
-        """Relay, index, apply, and batch settled trades for anchoring."""
+        """Relay, index, apply, queue due timeouts, and batch settled trades for anchoring."""
         sent = self.relay.run_once()
+        chain_time = int(self.platform.w3.eth.get_block("latest")["timestamp"])
         with self.platform.db.session() as session:
             indexed = self.indexer.poll(session)
             apply_chain_events(session, indexed.added + indexed.removed)
             surface_failures(session)
+            timeouts = run_timeouts(session, self.platform.ctx, chain_time)
             batch = anchor_pending(session, self.platform.ctx) if self.anchor else None
             batch_id = batch.id if batch else None
-        return Pass(sent.mined, sent.failed, len(indexed.added), batch_id)
+        return Pass(sent.mined, sent.failed, len(indexed.added), len(timeouts), batch_id)
 
     def drain(self, max_passes: int = 20) -> None:
         """Run passes until nothing is left to do (demo and tests)."""

@@ -15,6 +15,7 @@ class OrgKind(StrEnum):
     EXPORTER = "exporter"
     BUYER = "buyer"
     AUDITOR = "auditor"
+    ARBITER = "arbiter"  # the platform's arbitration desk
 
 
 class Role(StrEnum):

@@ -49,7 +49,7 @@ def create_organization(
     session.flush()
     account, sealed = keybox.create()
     session.add(Wallet(organization_id=org.id, address=account.address, sealed_key=sealed))
-    if ctx.dev_faucet and kind != OrgKind.AUDITOR:
+    if ctx.dev_faucet and kind in (OrgKind.BUYER, OrgKind.EXPORTER):
         reference = f"org:{org.id}:faucet"
         enqueue(
             session,

@@ -12,6 +12,7 @@ from marketplace.catalog.service import active_listings, create_listing, get_lis
 from marketplace.errors import Invalid, Unauthenticated
 from marketplace.rfq.models import Quote, Rfq
 from marketplace.rfq.service import create_rfq, history_intact, submit_quote, visible_rfq
+from marketplace.trades import actions
 from marketplace.trades import service as trades
 from marketplace.trades.models import Trade
 from marketplace.web import db, platform
@@ -56,6 +57,7 @@ def quote_json(quote: Quote) -> dict[str, Any]:
         "incoterm": quote.incoterm,
         "incoterm_place": quote.incoterm_place,
         "lead_time_days": quote.lead_time_days,
+        "payment_schedule_bps": list(quote.schedule_bps) or [10_000],
         "valid_until": quote.valid_until.isoformat(),
         "hash": quote.hash,
         "prev_hash": quote.prev_hash,
@@ -88,6 +90,21 @@ def trade_json(trade: Trade) -> dict[str, Any]:
         "terms_digest": trade.terms_digest,
         "amount": {k: v.as_json() for k, v in money.items()},
         "transactions": {"open": trade.open_tx, "ship": trade.ship_tx, "close": trade.close_tx},
+        "milestones": {
+            "shares_bps": list(trade.terms.milestones or (10_000,)),
+            "paid": [bool(trade.released_milestones & (1 << i)) for i in range(len(trade.terms.tranches))],
+        },
+        "remaining": str(trade.remaining),
+        "proposal": {"by": trade.proposal_by, "buyer_amount": trade.proposal_amount} if trade.proposal_by else None,
+        "outcome": trade.outcome,
+        "totals": {
+            "buyer": trade.buyer_amount,
+            "seller": trade.seller_amount,
+            "platform_fee": trade.platform_fee,
+            "arbiter_fee": trade.arbiter_fee,
+        }
+        if trade.outcome
+        else None,
         "document_hash": trade.document_hash,
         "batch": trade.batch.id if trade.batch else None,
         "anchored": bool(trade.batch and trade.batch.status == "anchored"),
@@ -165,6 +182,7 @@ def new_quote(rfq_id: int) -> Any:
         lead_time_days=data.get("lead_time_days"),
         valid_days=data.get("valid_days", 14),
         note=str(data.get("note", "")),
+        payment_schedule=str(data.get("payment_schedule", "")),
     )
     return jsonify(quote_json(quote)), 201
 
@@ -181,25 +199,57 @@ def trade(trade_id: int) -> Any:
     return jsonify(trade_json(trades.visible_trade(db(), api_user(), trade_id)))
 
 
+def _act(trade: Trade) -> Any:
+    return jsonify(trade_json(trade)), 202
+
+
 @bp.post("/trades/<int:trade_id>/fund")
 def fund(trade_id: int) -> Any:
-    return jsonify(trade_json(trades.fund(db(), api_user(), trade_id, platform().ctx))), 202
+    return _act(actions.fund(db(), api_user(), trade_id, platform().ctx))
 
 
 @bp.post("/trades/<int:trade_id>/ship")
 def ship(trade_id: int) -> Any:
-    doc_hash = trades.document_hash(None, str(body().get("document_hash", "")))
-    return jsonify(trade_json(trades.mark_shipped(db(), api_user(), trade_id, platform().ctx, doc_hash))), 202
+    doc_hash = actions.document_hash(None, str(body().get("document_hash", "")))
+    return _act(actions.mark_shipped(db(), api_user(), trade_id, platform().ctx, doc_hash))
+
+
+@bp.post("/trades/<int:trade_id>/milestones/<int:number>/release")
+def release_milestone(trade_id: int, number: int) -> Any:
+    return _act(actions.release_milestone(db(), api_user(), trade_id, platform().ctx, number - 1))
 
 
 @bp.post("/trades/<int:trade_id>/release")
 def release(trade_id: int) -> Any:
-    return jsonify(trade_json(trades.confirm_receipt(db(), api_user(), trade_id, platform().ctx))), 202
+    return _act(actions.confirm_receipt(db(), api_user(), trade_id, platform().ctx))
 
 
 @bp.post("/trades/<int:trade_id>/refund")
 def refund(trade_id: int) -> Any:
-    return jsonify(trade_json(trades.refund(db(), api_user(), trade_id, platform().ctx))), 202
+    return _act(actions.refund(db(), api_user(), trade_id, platform().ctx))
+
+
+@bp.post("/trades/<int:trade_id>/dispute")
+def dispute(trade_id: int) -> Any:
+    evidence = actions.document_hash(None, str(body().get("evidence_hash", "")))
+    return _act(actions.dispute(db(), api_user(), trade_id, platform().ctx, evidence))
+
+
+@bp.post("/trades/<int:trade_id>/settlement")
+def propose_settlement(trade_id: int) -> Any:
+    amount = str(body().get("buyer_amount", ""))
+    return _act(actions.propose_settlement(db(), api_user(), trade_id, platform().ctx, amount))
+
+
+@bp.post("/trades/<int:trade_id>/settlement/accept")
+def accept_settlement(trade_id: int) -> Any:
+    return _act(actions.accept_settlement(db(), api_user(), trade_id, platform().ctx))
+
+
+@bp.post("/trades/<int:trade_id>/ruling")
+def ruling(trade_id: int) -> Any:
+    amount = str(body().get("buyer_amount", ""))
+    return _act(actions.rule(db(), api_user(), trade_id, platform().ctx, amount))
 
 
 @bp.get("/trades/<int:trade_id>/bundle")

@@ -59,6 +59,7 @@ class Quote(Base):
     incoterm: Mapped[str] = mapped_column(String(3))
     incoterm_place: Mapped[str] = mapped_column(String(100))
     lead_time_days: Mapped[int] = mapped_column(Integer)
+    milestones: Mapped[str] = mapped_column(String(64), default="")  # payment schedule: bps, comma-separated
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(66))
@@ -75,3 +76,8 @@ class Quote(Base):
     @property
     def total(self) -> Money:
         return self.unit_price * self.quantity
+
+    @property
+    def schedule_bps(self) -> tuple[int, ...]:
+        """Payment tranches in basis points; empty for a single payment."""
+        return tuple(int(part) for part in self.milestones.split(",") if part)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ledger.canonical import document_hash
+from ledger.terms import MAX_MILESTONES
 from marketplace.accounts.models import OrgKind, User
 from marketplace.accounts.service import require
 from marketplace.catalog.models import INCOTERMS
@@ -75,9 +78,28 @@ def quote_document(quote: Quote) -> dict[str, object]:
         "incoterm": quote.incoterm,
         "incoterm_place": quote.incoterm_place,
         "lead_time_days": quote.lead_time_days,
+        "payment_schedule_bps": list(quote.schedule_bps),
         "valid_until": _aware(quote.valid_until).isoformat(timespec="seconds"),
         "note": quote.note,
     }
+
+
+def parse_schedule(text: str | None) -> str:
+    """A payment schedule such as "30/70" (percentages) as comma-separated basis points ("" for one payment)."""
+    parts = [p for p in re.split(r"[/,;\s]+", (text or "").strip()) if p]
+    if len(parts) <= 1:
+        if parts and parts[0].rstrip("%") not in ("100", "100.0", "100.00"):
+            raise Invalid("a single payment is 100%; give shares such as 30/70", "payment_schedule")
+        return ""
+    try:
+        shares = [Decimal(p.rstrip("%")) * 100 for p in parts]
+    except InvalidOperation as exc:
+        raise Invalid("give the payment schedule as percentages such as 30/70", "payment_schedule") from exc
+    if any(s != s.to_integral_value() or s <= 0 for s in shares) or sum(shares) != 10_000:
+        raise Invalid("the shares must be positive, at most two decimals, and add up to 100%", "payment_schedule")
+    if len(shares) > MAX_MILESTONES:
+        raise Invalid(f"at most {MAX_MILESTONES} payments", "payment_schedule")
+    return ",".join(str(int(s)) for s in shares)
 
 
 def submit_quote(
@@ -92,6 +114,7 @@ def submit_quote(
     lead_time_days: object = None,
     valid_days: object = 14,
     note: str = "",
+    payment_schedule: str = "",
 ) -> Quote:
     """The seller answers an RFQ, or revises its offer: a new revision that supersedes the last."""
     org = require(user, OrgKind.EXPORTER)
@@ -118,6 +141,7 @@ def submit_quote(
         incoterm=term,
         incoterm_place=(incoterm_place or listing.incoterm_place).strip(),
         lead_time_days=positive_int(lead_time_days or listing.lead_time_days, "lead_time_days"),
+        milestones=parse_schedule(payment_schedule),
         valid_until=datetime.now(UTC).replace(microsecond=0) + timedelta(days=positive_int(valid_days, "valid_days")),
         note=(note or "").strip(),
         prev_hash=previous.hash if previous else GENESIS,

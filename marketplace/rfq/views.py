@@ -47,6 +47,7 @@ def quote(rfq_id: int) -> Any:
         lead_time_days=form.get("lead_time_days"),
         valid_days=form.get("valid_days") or 14,
         note=form.get("note", ""),
+        payment_schedule=form.get("payment_schedule", ""),
     )
     return redirect(url_for("rfq.show", rfq_id=rfq_id))
 

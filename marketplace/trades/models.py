@@ -29,6 +29,7 @@ class TradeStatus(StrEnum):
 
 
 FINAL = (TradeStatus.RELEASED, TradeStatus.REFUNDED, TradeStatus.RESOLVED)
+OPEN = (TradeStatus.FUNDED, TradeStatus.SHIPPED, TradeStatus.DISPUTED)
 
 
 class Trade(Base):
@@ -50,6 +51,10 @@ class Trade(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     document_hash: Mapped[str | None] = mapped_column(String(66))
     released_milestones: Mapped[int] = mapped_column(Integer, default=0)
+    shipped_at: Mapped[int | None] = mapped_column(BigInteger)  # chain time (unix seconds)
+    disputed_at: Mapped[int | None] = mapped_column(BigInteger)
+    proposal_by: Mapped[str | None] = mapped_column(String(42))  # standing settlement proposal
+    proposal_amount: Mapped[str | None] = mapped_column(String(78))
     outcome: Mapped[str | None] = mapped_column(String(16))
     buyer_amount: Mapped[str | None] = mapped_column(String(78))  # token units, from DealClosed
     seller_amount: Mapped[str | None] = mapped_column(String(78))
@@ -71,6 +76,14 @@ class Trade(Base):
     @property
     def terms(self) -> TradeTerms:
         return TradeTerms.from_json(json.loads(self.terms_json))
+
+    @property
+    def remaining(self) -> int:
+        """Token units still escrowed (0 once closed)."""
+        if self.status not in OPEN:
+            return 0 if self.status in FINAL else self.terms.amount
+        tranches = self.terms.tranches
+        return self.terms.amount - sum(t for i, t in enumerate(tranches) if self.released_milestones & (1 << i))
 
     @property
     def totals(self) -> SettlementTotals | None:

@@ -3,10 +3,9 @@ state, settlement batches and proof bundles."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ledger.bundle import Settlement, build_bundle
 from ledger.canonical import canonical_json
-from ledger.contracts import ESCROW, REGISTRY, STABLECOIN, encode_call
+from ledger.contracts import ESCROW, REGISTRY, encode_call
 from ledger.indexer import event_args
 from ledger.keystore import KeyBox
 from ledger.merkle import Outcome, SettlementTotals, merkle_proof, merkle_root, settlement_leaf
@@ -23,19 +22,18 @@ from ledger.relay import enqueue
 from ledger.store import ChainEvent, OutboxTx, TxStatus
 from ledger.terms import TradeTerms
 from marketplace.accounts.models import Organization, OrgKind, User, Wallet
-from marketplace.accounts.service import require
 from marketplace.chain_context import ChainContext
-from marketplace.errors import Conflict, Invalid, NotFound
+from marketplace.errors import Conflict, NotFound
 from marketplace.pricing.fx import RateProvider
 from marketplace.pricing.money import Money, exponent
 from marketplace.rfq.models import QuoteStatus, RfqStatus
 from marketplace.rfq.service import acceptable_quote
 from marketplace.trades.models import FINAL, BatchStatus, SettlementBatch, Trade, TradeStatus
 
+OVERSEERS = (OrgKind.AUDITOR, OrgKind.ARBITER)  # organizations that see every trade
 SETTLEMENT_CURRENCY = "USD"
 TOKEN_DECIMALS = 6
 TOKEN_SYMBOL = "tUSD"
-_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
 def _hex(value: bytes) -> str:
@@ -103,6 +101,7 @@ def accept_quote(
         },
         "fx": fx.as_json(),
         "quote": {"rfq": rfq.id, "revision": quote.revision, "hash": quote.hash},
+        "payment_schedule_bps": list(quote.schedule_bps) or [10_000],
     }
     terms = TradeTerms(
         buyer=_wallet(session, rfq.buyer),
@@ -116,6 +115,7 @@ def accept_quote(
         arbiter_fee_bps=ctx.arbiter_fee_bps,
         platform_fee_bps=ctx.platform_fee_bps,
         default_buyer_bps=ctx.default_buyer_bps,
+        milestones=quote.schedule_bps,
         details=details,
     )
     seller_key = keybox.open(terms.seller, rfq.seller.wallet.sealed_key)
@@ -134,7 +134,7 @@ def visible_trade(session: Session, user: User, trade_id: int) -> Trade:
     """The trade if the user's organization is a party to it, or an auditor."""
     trade = session.get(Trade, trade_id)
     org = user.organization
-    if trade is None or (org.kind != OrgKind.AUDITOR and org.id not in (trade.buyer_org_id, trade.seller_org_id)):
+    if trade is None or (org.kind not in OVERSEERS and org.id not in (trade.buyer_org_id, trade.seller_org_id)):
         raise NotFound("no such trade")
     return trade
 
@@ -142,107 +142,9 @@ def visible_trade(session: Session, user: User, trade_id: int) -> Trade:
 def trades_for(session: Session, user: User) -> list[Trade]:
     org = user.organization
     query = select(Trade).order_by(Trade.id.desc())
-    if org.kind != OrgKind.AUDITOR:
+    if org.kind not in OVERSEERS:
         query = query.where(or_(Trade.buyer_org_id == org.id, Trade.seller_org_id == org.id))
     return list(session.scalars(query))
-
-
-def _party_trade(session: Session, user: User, trade_id: int, kind: OrgKind) -> Trade:
-    org = require(user, kind)
-    trade = visible_trade(session, user, trade_id)
-    party = trade.buyer_org_id if kind == OrgKind.BUYER else trade.seller_org_id
-    if party != org.id:
-        raise NotFound("no such trade")
-    if trade.pending_action:
-        raise Conflict(f"'{trade.pending_action}' is already on its way to the chain; wait for it")
-    return trade
-
-
-def _expect(trade: Trade, *statuses: TradeStatus, action: str) -> None:
-    if trade.status not in statuses:
-        raise Conflict(f"cannot {action} a trade that is {trade.status.replace('_', ' ')}")
-
-
-def _send(session: Session, ctx: ChainContext, trade: Trade, action: str, calls: list[tuple[str, str, str]]) -> None:
-    """Queue `calls` (contract, function-calldata, to) from the acting party and mark the trade."""
-    sender = trade.terms.buyer if action in ("fund", "release") else trade.terms.seller
-    last = None
-    for purpose, to, data in calls:
-        last = enqueue(
-            session,
-            chain_id=ctx.chain_id,
-            sender=sender,
-            to=to,
-            data=data,
-            purpose=purpose,
-            reference=f"trade:{trade.id}:{action}",
-        )
-    trade.pending_action = action
-    trade.pending_outbox_id = last.id if last else None
-    trade.last_error = None
-    session.flush()
-
-
-def fund(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Trade:
-    """The buyer pays into escrow: approve the escrow for the amount, then open the deal."""
-    trade = _party_trade(session, user, trade_id, OrgKind.BUYER)
-    _expect(trade, TradeStatus.AWAITING_FUNDING, action="fund")
-    terms = trade.terms
-    signature = bytes.fromhex(trade.seller_signature[2:])
-    _send(
-        session,
-        ctx,
-        trade,
-        "fund",
-        [
-            (
-                "approve",
-                ctx.contracts.token,
-                encode_call(STABLECOIN, "approve", [ctx.contracts.escrow, terms.amount]),
-            ),
-            ("open", ctx.contracts.escrow, encode_call(ESCROW, "open", [terms.as_tuple(), signature])),
-        ],
-    )
-    return trade
-
-
-def document_hash(document: bytes | None = None, hex_hash: str | None = None) -> str:
-    """The SHA-256 of a shipping document, or a given 32-byte hash in 0x hex."""
-    if document:
-        return _hex(hashlib.sha256(document).digest())
-    if hex_hash and _HASH.match(hex_hash.strip()):
-        return hex_hash.strip().lower()
-    raise Invalid("attach the bill of lading, or give its SHA-256 as 0x followed by 64 hex digits", "document")
-
-
-def mark_shipped(session: Session, user: User, trade_id: int, ctx: ChainContext, doc_hash: str) -> Trade:
-    """The seller declares the goods shipped, with the shipping document's hash."""
-    trade = _party_trade(session, user, trade_id, OrgKind.EXPORTER)
-    _expect(trade, TradeStatus.FUNDED, action="ship")
-    if trade.terms.ship_by < datetime.now(UTC).timestamp():
-        raise Conflict("the shipping deadline has passed; the buyer can now be refunded")
-    data = encode_call(ESCROW, "markShipped", [trade.terms.as_tuple(), bytes.fromhex(doc_hash[2:])])
-    _send(session, ctx, trade, "ship", [("markShipped", ctx.contracts.escrow, data)])
-    trade.document_hash = doc_hash
-    return trade
-
-
-def confirm_receipt(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Trade:
-    """The buyer confirms receipt: the escrow releases the payment to the seller."""
-    trade = _party_trade(session, user, trade_id, OrgKind.BUYER)
-    _expect(trade, TradeStatus.FUNDED, TradeStatus.SHIPPED, action="release")
-    data = encode_call(ESCROW, "release", [trade.terms.as_tuple()])
-    _send(session, ctx, trade, "release", [("release", ctx.contracts.escrow, data)])
-    return trade
-
-
-def refund(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Trade:
-    """The seller returns the payment to the buyer."""
-    trade = _party_trade(session, user, trade_id, OrgKind.EXPORTER)
-    _expect(trade, TradeStatus.FUNDED, TradeStatus.SHIPPED, action="refund")
-    data = encode_call(ESCROW, "refund", [trade.terms.as_tuple()])
-    _send(session, ctx, trade, "refund", [("refund", ctx.contracts.escrow, data)])
-    return trade
 
 
 _CLOSED_STATUS = {
@@ -258,14 +160,16 @@ _EVENT_EFFECT: dict[str, tuple[TradeStatus | None, str | None, tuple[str, ...]]]
     "DealShipped": (TradeStatus.SHIPPED, "ship_tx", ("ship",)),
     "DealDisputed": (TradeStatus.DISPUTED, None, ("dispute",)),
     "MilestoneReleased": (None, None, ("milestone",)),
+    "SettlementProposed": (None, None, ("settle",)),
     "DealClosed": (None, "close_tx", ("release", "refund", "milestone", "rule", "settle", "timeout")),
 }
 
 
 def _reset_chain_state(trade: Trade) -> None:
     trade.status, trade.open_tx, trade.ship_tx, trade.close_tx = TradeStatus.AWAITING_FUNDING, None, None, None
-    trade.released_milestones, trade.outcome = 0, None
+    trade.released_milestones, trade.outcome, trade.shipped_at, trade.disputed_at = 0, None, None, None
     trade.buyer_amount = trade.seller_amount = trade.platform_fee = trade.arbiter_fee = None
+    trade.proposal_by = trade.proposal_amount = None
 
 
 def replay_trade(session: Session, trade: Trade) -> None:
@@ -287,7 +191,11 @@ def replay_trade(session: Session, trade: Trade) -> None:
         status, tx_field, actions = effect
         args = event_args(event)
         if event.name == "DealShipped":
-            trade.document_hash = args["documentHash"]
+            trade.document_hash, trade.shipped_at = args["documentHash"], event.block_time
+        elif event.name == "DealDisputed":
+            trade.disputed_at = event.block_time
+        elif event.name == "SettlementProposed":
+            trade.proposal_by, trade.proposal_amount = args["party"], args["buyerAmount"]
         elif event.name == "MilestoneReleased":
             trade.released_milestones |= 1 << int(args["index"])
         elif event.name == "DealClosed":
@@ -295,6 +203,7 @@ def replay_trade(session: Session, trade: Trade) -> None:
             status, trade.outcome = _CLOSED_STATUS[outcome], outcome.name.lower()
             trade.buyer_amount, trade.seller_amount = args["buyerAmount"], args["sellerAmount"]
             trade.platform_fee, trade.arbiter_fee = args["platformFee"], args["arbiterFee"]
+            trade.proposal_by = trade.proposal_amount = None
         if status is not None:
             trade.status = status
         if tx_field is not None:
@@ -417,3 +326,77 @@ def amounts(trade: Trade) -> dict[str, Money]:
 
 def terms_document(trade: Trade) -> dict[str, Any]:
     return json.loads(trade.terms_json)
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One tranche of the payment schedule, for display."""
+
+    number: int
+    share_bps: int
+    amount: Money
+    paid: bool
+
+
+@dataclass(frozen=True)
+class TradeView:
+    """What one user sees of a trade and may do with it now."""
+
+    side: str  # buyer, seller, arbiter, auditor
+    actions: frozenset[str]
+    milestones: list[Milestone]
+    remaining: Money
+    proposal: Money | None
+    proposal_mine: bool
+    deadline: datetime | None  # when the current state's default outcome becomes available
+
+
+_ALLOWED: dict[tuple[str, TradeStatus], tuple[str, ...]] = {
+    ("buyer", TradeStatus.AWAITING_FUNDING): ("fund",),
+    ("buyer", TradeStatus.FUNDED): ("milestone", "release", "dispute", "propose"),
+    ("buyer", TradeStatus.SHIPPED): ("milestone", "release", "dispute", "propose"),
+    ("buyer", TradeStatus.DISPUTED): ("release", "propose"),
+    ("seller", TradeStatus.FUNDED): ("ship", "refund", "dispute", "propose"),
+    ("seller", TradeStatus.SHIPPED): ("refund", "dispute", "propose"),
+    ("seller", TradeStatus.DISPUTED): ("refund", "propose"),
+    ("arbiter", TradeStatus.DISPUTED): ("rule",),
+}
+"""What each side may start in each state (the actions module enforces the details)."""
+
+
+def _money(units: int) -> Money:
+    return Money(units // 10 ** (TOKEN_DECIMALS - exponent(SETTLEMENT_CURRENCY)), SETTLEMENT_CURRENCY)
+
+
+def trade_view(trade: Trade, user: User) -> TradeView:
+    """The trade from `user`'s side: milestones, what is left, the standing proposal, allowed actions."""
+    org = user.organization
+    side = {trade.buyer_org_id: "buyer", trade.seller_org_id: "seller"}.get(org.id, org.kind)
+    terms = trade.terms
+    status = TradeStatus(trade.status)
+    allowed: set[str] = set()
+    if not trade.pending_action and user.role != "viewer":
+        allowed = set(_ALLOWED.get((side, status), ()))
+        if "milestone" in allowed and not terms.milestones:
+            allowed.discard("milestone")
+        if side in ("buyer", "seller") and trade.proposal_by and trade.proposal_by != getattr(terms, side):
+            allowed.add("accept")
+    deadline = {
+        TradeStatus.FUNDED: terms.ship_by,
+        TradeStatus.SHIPPED: (trade.shipped_at or 0) + terms.inspection_period,
+        TradeStatus.DISPUTED: (trade.disputed_at or 0) + terms.dispute_period,
+    }.get(status)
+    milestones = [
+        Milestone(i + 1, bps, _money(amount), bool(trade.released_milestones & (1 << i)))
+        for i, (bps, amount) in enumerate(zip(terms.milestones or (10_000,), terms.tranches, strict=True))
+    ]
+    mine = getattr(terms, side, None) if side in ("buyer", "seller") else None
+    return TradeView(
+        side=side,
+        actions=frozenset(allowed),
+        milestones=milestones,
+        remaining=_money(trade.remaining),
+        proposal=_money(int(trade.proposal_amount)) if trade.proposal_amount else None,
+        proposal_mine=bool(mine and trade.proposal_by == mine),
+        deadline=datetime.fromtimestamp(deadline, UTC) if deadline else None,
+    )

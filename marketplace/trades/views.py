@@ -1,4 +1,4 @@
-"""Trade pages: escrow actions and the proof bundle."""
+"""Trade pages: escrow actions for buyer, seller and arbitration desk, and the proof bundle."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from marketplace.trades import service
+from marketplace.trades import actions, service
+from marketplace.validate import positive_int
 from marketplace.web import current_user, db, login_required, platform
 
 bp = Blueprint("trades", __name__, url_prefix="/trades")
@@ -24,26 +25,44 @@ def index() -> Any:
 def show(trade_id: int) -> Any:
     trade = service.visible_trade(db(), current_user(), trade_id)
     return render_template(
-        "trades/show.html", trade=trade, terms=trade.terms, amounts=service.amounts(trade), ctx=platform().ctx
+        "trades/show.html",
+        trade=trade,
+        terms=trade.terms,
+        amounts=service.amounts(trade),
+        ctx=platform().ctx,
+        view=service.trade_view(trade, current_user()),
     )
+
+
+def _document(field: str = "document") -> str:
+    upload = request.files.get(field)
+    return actions.document_hash(upload.read() if upload else None, request.form.get(f"{field}_hash"))
+
+
+_ACTIONS = {
+    "fund": lambda user, trade_id, ctx: actions.fund(db(), user, trade_id, ctx),
+    "ship": lambda user, trade_id, ctx: actions.mark_shipped(db(), user, trade_id, ctx, _document()),
+    "milestone": lambda user, trade_id, ctx: actions.release_milestone(
+        db(), user, trade_id, ctx, positive_int(request.form.get("milestone"), "milestone") - 1
+    ),
+    "release": lambda user, trade_id, ctx: actions.confirm_receipt(db(), user, trade_id, ctx),
+    "refund": lambda user, trade_id, ctx: actions.refund(db(), user, trade_id, ctx),
+    "dispute": lambda user, trade_id, ctx: actions.dispute(db(), user, trade_id, ctx, _document("evidence")),
+    "propose": lambda user, trade_id, ctx: actions.propose_settlement(
+        db(), user, trade_id, ctx, request.form.get("buyer_amount", "")
+    ),
+    "accept": lambda user, trade_id, ctx: actions.accept_settlement(db(), user, trade_id, ctx),
+    "rule": lambda user, trade_id, ctx: actions.rule(db(), user, trade_id, ctx, request.form.get("buyer_amount", "")),
+}
 
 
 @bp.post("/<int:trade_id>/<action>")
 @login_required
 def act(trade_id: int, action: str) -> Any:
-    ctx, user = platform().ctx, current_user()
-    if action == "fund":
-        service.fund(db(), user, trade_id, ctx)
-    elif action == "ship":
-        upload = request.files.get("document")
-        doc_hash = service.document_hash(upload.read() if upload else None, request.form.get("document_hash"))
-        service.mark_shipped(db(), user, trade_id, ctx, doc_hash)
-    elif action == "release":
-        service.confirm_receipt(db(), user, trade_id, ctx)
-    elif action == "refund":
-        service.refund(db(), user, trade_id, ctx)
-    else:
+    handler = _ACTIONS.get(action)
+    if handler is None:
         return render_template("error.html", message=f"unknown action {action!r}", status=404), 404
+    handler(current_user(), trade_id, platform().ctx)
     return redirect(url_for("trades.show", trade_id=trade_id))
 
 

@@ -93,3 +93,56 @@ def test_errors_are_json_with_a_code_and_change_nothing(client, platform, orgs: 
 
     assert client.get("/api/v1/trades/999999", headers=buyer_h).status_code == 404
     assert client.post("/api/v1/tokens", json={"email": buyer.email, "password": "wrong"}).status_code == 401
+
+
+def test_dispute_and_ruling_over_the_api(client, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer, desk = orgs.exporter(), orgs.buyer(), orgs.make("arbiter", locale="en", currency="USD")
+    worker.drain()
+    seller_h, buyer_h, desk_h = token(client, exporter), token(client, buyer), token(client, desk)
+    listing = client.post(
+        "/api/v1/listings",
+        headers=seller_h,
+        json={
+            "sku": "DSP-1",
+            "hs_code": "8482.10",
+            "moq": 1,
+            "incoterm": "CIF",
+            "incoterm_place": "Kobe",
+            "price": "10.00",
+            "translations": {"en": {"title": "Bearing"}},
+        },
+    ).json
+    rfq = client.post("/api/v1/rfqs", headers=buyer_h, json={"listing_id": listing["id"], "quantity": 100}).json
+    quote = client.post(
+        f"/api/v1/rfqs/{rfq['id']}/quotes", headers=seller_h, json={"unit_price": "9.00", "payment_schedule": "40/60"}
+    ).json
+    assert quote["payment_schedule_bps"] == [4000, 6000]
+    trade_id = client.post(f"/api/v1/quotes/{quote['id']}/accept", headers=buyer_h).json["id"]
+    client.post(f"/api/v1/trades/{trade_id}/fund", headers=buyer_h)
+    worker.drain()
+    paid = client.post(f"/api/v1/trades/{trade_id}/milestones/1/release", headers=buyer_h)
+    assert paid.status_code == 202
+    worker.drain()
+    assert client.get(f"/api/v1/trades/{trade_id}", headers=buyer_h).json["milestones"]["paid"] == [True, False]
+
+    bad = client.post(f"/api/v1/trades/{trade_id}/dispute", headers=buyer_h, json={"evidence_hash": "nope"})
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "document"
+    assert (
+        client.post(
+            f"/api/v1/trades/{trade_id}/dispute", headers=buyer_h, json={"evidence_hash": "0x" + "cd" * 32}
+        ).status_code
+        == 202
+    )
+    worker.drain()
+    assert (
+        client.post(f"/api/v1/trades/{trade_id}/ruling", headers=seller_h, json={"buyer_amount": "1.00"}).status_code
+        == 403
+    )
+    ruled = client.post(f"/api/v1/trades/{trade_id}/ruling", headers=desk_h, json={"buyer_amount": "100.00"})
+    assert ruled.status_code == 202, ruled.json
+    worker.drain()
+    final = client.get(f"/api/v1/trades/{trade_id}", headers=desk_h).json
+    assert final["outcome"] == "ruled" and final["totals"]["buyer"] == str(100 * 10**6)
+    remaining_after_milestone = int(final["terms"]["amount"]) - int(final["terms"]["amount"]) * 4000 // 10_000
+    fee = remaining_after_milestone * 200 // 10_000
+    assert int(final["totals"]["arbiter_fee"]) == fee

@@ -7,6 +7,7 @@ import io
 import re
 
 from ledger.verify import verify_bundle
+from marketplace.trades import actions
 from tests.conftest import PASSWORD, Orgs
 from tests.marketplace import flow
 
@@ -91,14 +92,12 @@ def test_shipping_without_a_document_is_refused(app, platform, orgs: Orgs, worke
     worker.drain()
     trade_id = flow.accepted(platform, exporter, buyer)
     with platform.db.session() as s:
-        from marketplace.trades.service import fund
-
-        fund(s, s.merge(buyer), trade_id, platform.ctx)
+        actions.fund(s, s.merge(buyer), trade_id, platform.ctx)
     worker.drain()
     seller = app.test_client()
     csrf = login(seller, exporter)
     response = seller.post(f"/trades/{trade_id}/ship", data={"csrf_token": csrf, "document_hash": "0x12"})
-    assert response.status_code == 400 and "bill of lading" in response.text
+    assert response.status_code == 400 and "attach the document" in response.text
     assert flow.trade(platform, trade_id).pending_action is None
 
 
@@ -114,3 +113,32 @@ def test_right_to_left_locales_are_marked() -> None:
 
     assert direction("ar") == "rtl" and direction("de") == "ltr"
     assert ui_locale("de-AT") == "de" and ui_locale("xx") == "en"
+
+
+def test_dispute_and_ruling_through_the_pages(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer, desk = orgs.exporter(), orgs.buyer(), orgs.make("arbiter", locale="en", currency="USD")
+    worker.drain()
+    trade_id = flow.accepted(platform, exporter, buyer)
+    with platform.db.session() as s:
+        actions.fund(s, s.merge(buyer), trade_id, platform.ctx)
+    worker.drain()
+    customer, arbiter = app.test_client(), app.test_client()
+    buyer_csrf, desk_csrf = login(customer, buyer), login(arbiter, desk)
+    page = customer.get(f"/trades/{trade_id}").text
+    assert f'action="/trades/{trade_id}/dispute"' in page
+    statement = io.BytesIO(b"The bearings arrived rusted.")
+    customer.post(
+        f"/trades/{trade_id}/dispute",
+        data={"csrf_token": buyer_csrf, "evidence": (statement, "s.txt")},
+        content_type="multipart/form-data",
+    )
+    worker.drain()
+    desk_page = arbiter.get(f"/trades/{trade_id}").text
+    assert "badge disputed" in desk_page and f'action="/trades/{trade_id}/rule"' in desk_page
+    assert f'action="/trades/{trade_id}/rule"' not in customer.get(f"/trades/{trade_id}").text
+    response = arbiter.post(f"/trades/{trade_id}/rule", data={"csrf_token": desk_csrf, "buyer_amount": "12.34"})
+    assert response.status_code == 302
+    worker.drain()
+    assert flow.trade(platform, trade_id).outcome == "ruled"
+    refused = customer.post(f"/trades/{trade_id}/rule", data={"csrf_token": buyer_csrf, "buyer_amount": "1"})
+    assert refused.status_code == 403

@@ -15,6 +15,7 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.pricing.money import Money
 from marketplace.rfq.models import Quote, Rfq
 from marketplace.rfq.service import create_rfq, history_intact, submit_quote
+from marketplace.trades import actions
 from marketplace.trades import service as trades
 from marketplace.trades.models import TradeStatus
 from tests.conftest import Orgs
@@ -141,7 +142,7 @@ def test_another_organization_cannot_touch_a_trade(platform, orgs: Orgs) -> None
     intruder, other_exporter = orgs.buyer(), orgs.exporter()
     before = outbox_count(platform)
     with pytest.raises(NotFound), platform.db.session() as s:
-        trades.fund(s, s.merge(intruder), trade_id, platform.ctx)
+        actions.fund(s, s.merge(intruder), trade_id, platform.ctx)
     with pytest.raises(NotFound), platform.db.session() as s:
         trades.visible_trade(s, s.merge(other_exporter), trade_id)
     assert outbox_count(platform) == before
@@ -154,14 +155,14 @@ def test_funding_twice_is_refused_and_queues_nothing(platform, orgs: Orgs, worke
     exporter, buyer = orgs.exporter(), orgs.buyer()
     trade_id = flow.accepted(platform, exporter, buyer)
     with platform.db.session() as s:
-        trades.fund(s, s.merge(buyer), trade_id, platform.ctx)
+        actions.fund(s, s.merge(buyer), trade_id, platform.ctx)
     queued = outbox_count(platform)
     with pytest.raises(Conflict, match="already on its way"), platform.db.session() as s:
-        trades.fund(s, s.merge(buyer), trade_id, platform.ctx)
+        actions.fund(s, s.merge(buyer), trade_id, platform.ctx)
     worker.drain()
     assert flow.trade(platform, trade_id).status == TradeStatus.FUNDED
     with pytest.raises(Conflict, match="funded"), platform.db.session() as s:
-        trades.fund(s, s.merge(buyer), trade_id, platform.ctx)
+        actions.fund(s, s.merge(buyer), trade_id, platform.ctx)
     assert outbox_count(platform) == queued
 
 
@@ -180,7 +181,7 @@ def test_a_failed_chain_call_gives_the_action_back_with_the_reason(platform, org
         transact(
             platform.w3, account, token, "transfer", platform.ctx.operator, token.functions.balanceOf(wallet).call()
         )
-        trades.fund(s, t.buyer.users[0], trade_id, platform.ctx)
+        actions.fund(s, t.buyer.users[0], trade_id, platform.ctx)
     worker.drain()
     failed = flow.trade(platform, trade_id)
     assert failed.status == TradeStatus.AWAITING_FUNDING
