@@ -19,6 +19,7 @@ STABLECOIN = "TestStablecoin"
 
 _DEFAULT_BUILD = Path(__file__).resolve().parent.parent / "contracts" / "build"
 _OFFLINE = Web3()  # encodes calldata without a node
+RECEIPT_POLL_SECONDS = 0.02
 
 
 def build_dir() -> Path:
@@ -82,7 +83,7 @@ def deploy(w3: Web3, deployer: LocalAccount, name: str, *args: Any) -> tuple[str
     )
     signed = deployer.sign_transaction(tx)
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=RECEIPT_POLL_SECONDS)
     if receipt["status"] != 1:
         raise RuntimeError(f"deployment of {name} reverted in {tx_hash.to_0x_hex()}")
     return receipt["contractAddress"], dict(receipt)
@@ -94,7 +95,7 @@ def transact(w3: Web3, sender: LocalAccount, contract: Contract, function: str, 
         {"from": sender.address, "nonce": w3.eth.get_transaction_count(sender.address, "pending")}
     )
     tx_hash = w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
-    return dict(w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120))
+    return dict(w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=RECEIPT_POLL_SECONDS))
 
 
 @cache

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,10 +109,15 @@ def org_of(platform: Platform, user: User) -> Organization:
 # -- raw chain fixtures for contract tests -------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def chain() -> Sandbox:
-    """Contracts deployed straight from the artifacts on an in-process chain, shared by contract tests."""
-    return Sandbox(connect(None))
+@pytest.fixture(scope="session", params=["evm", "anvil"])
+def chain(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """Contracts deployed straight from the artifacts, shared by contract tests: once on the in-process EVM,
+    once on an Anvil node of their own (they move its clock)."""
+    if request.param == "evm":
+        yield Sandbox(connect(None))
+        return
+    with anvil_node() as url:
+        yield Sandbox(connect(url))
 
 
 # -- external services --------------------------------------------------------------------------
@@ -123,8 +129,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def anvil_url() -> Iterator[str]:
+@contextmanager
+def anvil_node() -> Iterator[str]:
+    """A fresh Anvil node from node_modules, stopped afterwards."""
     if not ANVIL.exists():
         unavailable("Anvil is not installed (npm ci installs it into node_modules)")
     port = _free_port()
@@ -142,9 +149,17 @@ def anvil_url() -> Iterator[str]:
     else:
         proc.kill()
         unavailable("Anvil did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def anvil_url() -> Iterator[str]:
+    with anvil_node() as url:
+        yield url
 
 
 @pytest.fixture

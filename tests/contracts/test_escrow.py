@@ -466,3 +466,26 @@ def test_the_allowlist_can_be_changed(chain: Sandbox) -> None:
     assert not chain.escrow.functions.allowedToken(token.address).call()
     terms = chain.terms(token=token)
     expect_revert(ESCROW, "TokenNotAllowed", call(chain, chain.buyer, "open", terms.as_tuple(), chain.sign(terms)))
+
+
+def test_unpausing_an_unpaused_escrow_is_refused(chain: Sandbox) -> None:
+    expect_revert(ESCROW, "ExpectedPause", call(chain, chain.admin, "unpause"))
+
+
+def test_the_allowlist_is_bounded(chain: Sandbox) -> None:
+    listed = [chain.token.address]  # tokens other tests allowed stay; fill up to the limit with placeholders
+    placeholders = []
+    limit = chain.escrow.functions.MAX_TOKENS().call()
+    while True:
+        address = Account.create().address
+        try:
+            chain.send(chain.admin, chain.escrow, "setTokenAllowed", address, True)
+        except Exception:
+            break
+        placeholders.append(address)
+        assert len(placeholders) <= limit
+    expect_revert(ESCROW, "TooManyTokens", call(chain, chain.admin, "setTokenAllowed", Account.create().address, True))
+    for address in placeholders:
+        chain.send(chain.admin, chain.escrow, "setTokenAllowed", address, False)
+    assert all(chain.escrow.functions.allowedToken(a).call() for a in listed)
+    expect_revert(ESCROW, "ZeroAddress", call(chain, chain.admin, "setTokenAllowed", "0x" + "00" * 20, True))
