@@ -47,14 +47,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the web app; with the embedded chain, the worker runs in a background thread."""
     from ledger.chain import is_embedded
     from marketplace import create_app
-    from marketplace.demo import AUDITOR, BUYER, EXPORTER, PASSWORD, seed_trade_in_progress
+    from marketplace.demo import ARBITER, AUDITOR, BUYER, EXPORTER, PASSWORD, seed_trade_in_progress
     from marketplace.platform import start
     from marketplace.worker import Worker
 
     platform = start(Config.from_env())
     if args.demo:
         seed_trade_in_progress(platform)
-        print(f"Demo users (password {PASSWORD!r}): exporter {EXPORTER}, buyer {BUYER}, auditor {AUDITOR}")
+        print(
+            f"Demo users (password {PASSWORD!r}): exporter {EXPORTER}, buyer {BUYER}, auditor {AUDITOR}, "
+            f"arbitration desk {ARBITER}"
+        )
     if is_embedded(platform.w3) or args.with_worker:
         Worker(platform).start_thread()
     app = create_app(platform=platform)
