@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# domain errors carry translatable message templates (marketplace/errors.py)
+ERROR_KEYWORDS := -k Invalid -k Unauthenticated -k Forbidden -k NotFound -k Conflict -k DomainError
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard i18n/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: install install-node demo serve worker test lint contracts gas messages clean
@@ -50,7 +52,7 @@ gas: install install-node
 	$(BIN)/python bench/gas.py --rpc http://127.0.0.1:8546; status=$$?; kill $$pid; exit $$status
 
 messages: install
-	$(BIN)/pybabel extract --no-location --sort-output -F i18n/babel.cfg -o i18n/messages.pot marketplace
+	$(BIN)/pybabel extract --no-location --sort-output -F i18n/babel.cfg $(ERROR_KEYWORDS) -o i18n/messages.pot marketplace
 	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/translations --no-fuzzy-matching
 
 clean:

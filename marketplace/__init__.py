@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel, format_datetime, gettext
 from werkzeug.exceptions import HTTPException
 
 from i18n import TRANSLATIONS, direction
@@ -19,7 +19,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     """Build the app. Without `platform`, start one from `config` (or the environment)."""
     from marketplace import web
     from marketplace.accounts.views import bp as accounts_bp
-    from marketplace.api.views import bp as api_bp
+    from marketplace.api import api_blueprint
     from marketplace.audit.views import bp as audit_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.rfq.views import bp as rfq_bp
@@ -47,7 +47,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         direction=lambda: direction(web.select_locale()),
     )
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
-    for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, api_bp):
+    for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, api_blueprint()):
         app.register_blueprint(blueprint)
 
     def wants_json() -> bool:
@@ -58,7 +58,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         web.rollback()
         if wants_json():
             return jsonify(exc.as_json()), exc.status
-        return render_template("error.html", message=exc.message, status=exc.status), exc.status
+        return render_template("error.html", message=exc.translated(gettext), status=exc.status), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

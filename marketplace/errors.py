@@ -1,6 +1,13 @@
-"""Domain errors. Services raise them; one handler turns them into 4xx pages or JSON."""
+"""Domain errors. Services raise them; one handler turns them into 4xx pages or JSON.
+
+A message is an English %-template with named parameters, written as a literal at the raise site:
+`Invalid("the minimum order quantity is %(moq)s %(unit)s", "quantity", moq=50, unit="pc")`.
+`pybabel extract` collects these literals by keyword (see `make messages`); pages show the message in
+the viewer's language, the JSON API in English."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class DomainError(Exception):
@@ -9,10 +16,20 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, **params: object) -> None:
         super().__init__(message)
-        self.message = message
+        self.template = message
         self.field = field
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        """The message in English."""
+        return self.template % self.params if self.params else self.template
+
+    def translated(self, gettext: Callable[..., str]) -> str:
+        """The message through `gettext` (Flask-Babel's: it fills the parameters after translating)."""
+        return gettext(self.template, **self.params)
 
     def as_json(self) -> dict[str, object]:
         return {"error": {"code": self.code, "message": self.message, "field": self.field}}

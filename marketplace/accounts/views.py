@@ -36,7 +36,7 @@ def login() -> Any:
         try:
             user = authenticate(db(), request.form.get("email", ""), request.form.get("password", ""))
         except Unauthenticated as exc:
-            flash(exc.message, "error")
+            flash(exc.translated(_), "error")
             return render_template("login.html"), 401
         lang = session.get("lang")
         session.clear()

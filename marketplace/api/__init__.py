@@ -1,0 +1,53 @@
+"""JSON API v1: what every domain's API routes share (bearer-token auth, the request body, viewer
+preferences) and the blueprint that gathers the domains' routes under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, request
+
+from marketplace.accounts.models import User
+from marketplace.accounts.service import user_for_token
+from marketplace.errors import Invalid, Unauthenticated
+from marketplace.web import db
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 saying what is wrong with it."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Invalid("the request body must be a JSON object (Content-Type: application/json)")
+    return data
+
+
+def api_user() -> User:
+    """The user behind the request's bearer token, or 401."""
+    if "api_user" not in g:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
+        g.api_user = user_for_token(db(), header.removeprefix("Bearer ").strip())
+    return g.api_user
+
+
+def viewer_prefs() -> tuple[str, str]:
+    """Locale and currency for listings: query parameters, else the caller's organization's."""
+    locale, currency = "en", "EUR"
+    if request.headers.get("Authorization"):
+        org = api_user().organization
+        locale, currency = org.locale, org.currency
+    return request.args.get("locale", locale), request.args.get("currency", currency)
+
+
+def api_blueprint() -> Blueprint:
+    """/api/v1 with every domain's routes."""
+    from marketplace.accounts.api import bp as accounts
+    from marketplace.catalog.api import bp as catalog
+    from marketplace.rfq.api import bp as rfq
+    from marketplace.trades.api import bp as trades
+
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    for child in (accounts, catalog, rfq, trades):
+        bp.register_blueprint(child)
+    return bp
