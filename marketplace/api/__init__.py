@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
+from ledger import safejson
 from marketplace.accounts.models import User
 from marketplace.accounts.service import user_for_token
 from marketplace.errors import Invalid, Unauthenticated
@@ -15,7 +16,10 @@ from marketplace.web import db
 
 def body() -> dict[str, Any]:
     """The request's JSON object, or a 400 saying what is wrong with it."""
-    data = request.get_json(silent=True)
+    try:
+        data = safejson.loads(request.get_data(cache=True))
+    except safejson.JsonRejected:
+        data = None
     if not isinstance(data, dict):
         raise Invalid("the request body must be a JSON object (Content-Type: application/json)")
     return data

@@ -146,3 +146,9 @@ def test_dispute_and_ruling_over_the_api(client, platform, orgs: Orgs, worker) -
     remaining_after_milestone = int(final["terms"]["amount"]) - int(final["terms"]["amount"]) * 4000 // 10_000
     fee = remaining_after_milestone * 200 // 10_000
     assert int(final["totals"]["arbiter_fee"]) == fee
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(client) -> None:  # type: ignore[no-untyped-def]
+    deep = "[" * 80_000 + "]" * 80_000
+    response = client.post("/api/v1/tokens", data=deep, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid"

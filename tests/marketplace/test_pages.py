@@ -142,3 +142,18 @@ def test_dispute_and_ruling_through_the_pages(app, platform, orgs: Orgs, worker)
     assert flow.trade(platform, trade_id).outcome == "ruled"
     refused = customer.post(f"/trades/{trade_id}/rule", data={"csrf_token": buyer_csrf, "buyer_amount": "1"})
     assert refused.status_code == 403
+
+
+def test_the_seller_opens_an_open_rfq_with_its_quote_form_in_every_language(app, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer = orgs.exporter(), orgs.buyer()
+    listing_id = flow.listing(platform, exporter, sku="PAGE-RFQ")
+    customer, seller = app.test_client(), app.test_client()
+    buyer_csrf = login(customer, buyer)
+    login(seller, exporter)
+    rfq_path = customer.post(
+        "/rfqs/", data={"listing_id": listing_id, "quantity": 300, "csrf_token": buyer_csrf}
+    ).headers["Location"]
+    for lang, label in (("en", "Payment schedule (%)"), ("de", "Zahlungsplan (%)"), ("ja", "支払スケジュール(%)")):
+        page = seller.get(f"{rfq_path}?lang={lang}")
+        assert page.status_code == 200, lang
+        assert label in page.text and 'name="unit_price"' in page.text
