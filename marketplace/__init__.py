@@ -10,6 +10,7 @@ from flask_babel import Babel, format_datetime, gettext
 from werkzeug.exceptions import HTTPException
 
 from i18n import TRANSLATIONS, direction
+from marketplace import labels
 from marketplace.config import Config
 from marketplace.errors import DomainError
 from marketplace.platform import Platform, start
@@ -37,6 +38,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     )
     app.extensions["tradewind"] = platform
     Babel(app, locale_selector=web.select_locale)
+    app.before_request(web.remember_language)
     app.before_request(web.check_csrf)
     app.teardown_request(web.close_db)
     app.jinja_env.globals.update(
@@ -46,6 +48,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         ui_locale=web.select_locale,
         direction=lambda: direction(web.select_locale()),
     )
+    app.jinja_env.filters["label"] = lambda code, group: gettext(labels.words(code, group))
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, api_blueprint()):
         app.register_blueprint(blueprint)

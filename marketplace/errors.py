@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
+class Term(str):
+    """A message parameter that is itself an English message (a status, an action): pages translate it
+    along with the template that carries it."""
+
+
 class DomainError(Exception):
     """A request that the rules refuse. Nothing has been changed when it is raised."""
 
@@ -22,6 +27,9 @@ class DomainError(Exception):
         self.field = field
         self.params = params
 
+    def __str__(self) -> str:
+        return self.message
+
     @property
     def message(self) -> str:
         """The message in English."""
@@ -29,7 +37,8 @@ class DomainError(Exception):
 
     def translated(self, gettext: Callable[..., str]) -> str:
         """The message through `gettext` (Flask-Babel's: it fills the parameters after translating)."""
-        return gettext(self.template, **self.params)
+        params = {k: gettext(v) if isinstance(v, Term) else v for k, v in self.params.items()}
+        return gettext(self.template, **params)
 
     def as_json(self) -> dict[str, object]:
         return {"error": {"code": self.code, "message": self.message, "field": self.field}}

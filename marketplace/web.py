@@ -80,11 +80,15 @@ def check_csrf() -> None:
         abort(400, description="The form expired or did not come from this site. Reload the page and try again.")
 
 
-def select_locale() -> str:
-    """?lang= (remembered), else the user's organization, else the browser's preference."""
+def remember_language() -> None:
+    """Store a ?lang= choice before anything in the request reads the locale (before_request)."""
     chosen = request.args.get("lang")
     if chosen:
         session["lang"] = ui_locale(chosen)
+
+
+def select_locale() -> str:
+    """?lang= (remembered by `remember_language`), else the user's organization, else the browser's."""
     if session.get("lang"):
         return session["lang"]
     user = current_user()

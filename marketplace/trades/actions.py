@@ -16,9 +16,10 @@ from marketplace.accounts.models import OrgKind, User
 from marketplace.accounts.service import require
 from marketplace.chain_context import ChainContext
 from marketplace.errors import Conflict, Invalid, NotFound
+from marketplace.labels import term
 from marketplace.pricing.money import Money, exponent
 from marketplace.trades.models import OPEN, Trade, TradeStatus
-from marketplace.trades.service import SETTLEMENT_CURRENCY, TOKEN_DECIMALS, visible_trade
+from marketplace.trades.service import SETTLEMENT_CURRENCY, TOKEN_DECIMALS, token_money, visible_trade
 
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
@@ -29,7 +30,10 @@ def _now() -> int:
 
 def _ready(trade: Trade) -> Trade:
     if trade.pending_action:
-        raise Conflict(f"'{trade.pending_action}' is already on its way to the chain; wait for it")
+        raise Conflict(
+            "the %(action)s is already on its way to the chain; wait for it",
+            action=term(trade.pending_action, "action"),
+        )
     return trade
 
 
@@ -44,8 +48,13 @@ def _as_party(session: Session, user: User, trade_id: int, role: str | None = No
 
 
 def _expect(trade: Trade, *statuses: TradeStatus, action: str) -> None:
+    """Refuse `action` (a pending-action code) unless the trade is in one of `statuses`."""
     if trade.status not in statuses:
-        raise Conflict(f"cannot {action} a trade that is {trade.status.replace('_', ' ')}")
+        raise Conflict(
+            "%(action)s is not possible while the trade is %(status)s",
+            action=term(action, "action"),
+            status=term(trade.status, "status"),
+        )
 
 
 def _queue(
@@ -126,9 +135,9 @@ def mark_shipped(session: Session, user: User, trade_id: int, ctx: ChainContext,
 def release_milestone(session: Session, user: User, trade_id: int, ctx: ChainContext, index: int) -> Trade:
     """The buyer pays one milestone of the payment schedule."""
     trade, _ = _as_party(session, user, trade_id, "buyer")
-    _expect(trade, TradeStatus.FUNDED, TradeStatus.SHIPPED, action="release a milestone of")
+    _expect(trade, TradeStatus.FUNDED, TradeStatus.SHIPPED, action="milestone")
     if not 0 <= index < len(trade.terms.tranches) or trade.released_milestones & (1 << index):
-        raise Invalid(f"milestone {index + 1} does not exist or was already paid", "index")
+        raise Invalid("milestone %(number)s does not exist or was already paid", "index", number=index + 1)
     return _queue(session, ctx, trade, "milestone", trade.terms.buyer, [_escrow(ctx, trade, "releaseMilestone", index)])
 
 
@@ -161,31 +170,29 @@ def dispute(session: Session, user: User, trade_id: int, ctx: ChainContext, evid
 def _buyer_share(trade: Trade, amount: str, available: int) -> int:
     units = token_units(amount, "buyer_amount")
     if units > available:
-        raise Invalid(
-            f"at most {Money(available // 10**4, SETTLEMENT_CURRENCY).format()} can go to the buyer", "buyer_amount"
-        )
+        raise Invalid("at most %(amount)s can go to the buyer", "buyer_amount", amount=token_money(available).format())
     return units
 
 
 def propose_settlement(session: Session, user: User, trade_id: int, ctx: ChainContext, buyer_amount: str) -> Trade:
     """A party proposes how to split what is escrowed: `buyer_amount` (settlement currency) to the buyer."""
     trade, side = _as_party(session, user, trade_id)
-    _expect(trade, *OPEN, action="settle")
+    _expect(trade, *OPEN, action="propose")
     units = _buyer_share(trade, buyer_amount, trade.remaining)
     return _queue(
-        session, ctx, trade, "settle", getattr(trade.terms, side), [_escrow(ctx, trade, "proposeSettlement", units)]
+        session, ctx, trade, "propose", getattr(trade.terms, side), [_escrow(ctx, trade, "proposeSettlement", units)]
     )
 
 
 def accept_settlement(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Trade:
     """The other party accepts the standing proposal; the deal closes with that split."""
     trade, side = _as_party(session, user, trade_id)
-    _expect(trade, *OPEN, action="settle")
+    _expect(trade, *OPEN, action="accept")
     me = getattr(trade.terms, side)
     if trade.proposal_by is None or trade.proposal_by == me:
         raise Conflict("there is no proposal from the other party to accept")
     return _queue(
-        session, ctx, trade, "settle", me, [_escrow(ctx, trade, "acceptSettlement", int(trade.proposal_amount or 0))]
+        session, ctx, trade, "accept", me, [_escrow(ctx, trade, "acceptSettlement", int(trade.proposal_amount or 0))]
     )
 
 
@@ -194,7 +201,7 @@ def rule(session: Session, user: User, trade_id: int, ctx: ChainContext, buyer_a
     to the seller."""
     require(user, OrgKind.ARBITER)
     trade = _ready(visible_trade(session, user, trade_id))
-    _expect(trade, TradeStatus.DISPUTED, action="rule on")
+    _expect(trade, TradeStatus.DISPUTED, action="rule")
     if trade.terms.arbiter != ctx.arbiter:
         raise Conflict("this trade names another arbiter")
     if _now() > (trade.disputed_at or 0) + trade.terms.dispute_period:

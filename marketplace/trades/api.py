@@ -17,6 +17,7 @@ bp = Blueprint("trades_api", __name__)
 
 def trade_json(trade: Trade) -> dict[str, Any]:
     money = trades.amounts(trade)
+    split, shares = trades.split(trade), trades.shares(trade)
     return {
         "id": trade.id,
         "reference": trade.reference,
@@ -35,14 +36,8 @@ def trade_json(trade: Trade) -> dict[str, Any]:
         "remaining": str(trade.remaining),
         "proposal": {"by": trade.proposal_by, "buyer_amount": trade.proposal_amount} if trade.proposal_by else None,
         "outcome": trade.outcome,
-        "totals": {
-            "buyer": trade.buyer_amount,
-            "seller": trade.seller_amount,
-            "platform_fee": trade.platform_fee,
-            "arbiter_fee": trade.arbiter_fee,
-        }
-        if trade.outcome
-        else None,
+        "totals": {name: money.as_json() for name, money in split.items()} if split else None,
+        "totals_token_units": {name: str(units) for name, units in shares.items()} if shares else None,
         "document_hash": trade.document_hash,
         "batch": trade.batch.id if trade.batch else None,
         "anchored": bool(trade.batch and trade.batch.status == "anchored"),

@@ -43,7 +43,7 @@ def _hex(value: bytes) -> str:
 def _wallet(session: Session, org: Organization) -> str:
     wallet = session.scalar(select(Wallet).where(Wallet.organization_id == org.id))
     if wallet is None:
-        raise Conflict(f"{org.name} has no wallet")
+        raise Conflict("%(organization)s has no wallet", organization=org.name)
     return wallet.address
 
 
@@ -160,8 +160,8 @@ _EVENT_EFFECT: dict[str, tuple[TradeStatus | None, str | None, tuple[str, ...]]]
     "DealShipped": (TradeStatus.SHIPPED, "ship_tx", ("ship",)),
     "DealDisputed": (TradeStatus.DISPUTED, None, ("dispute",)),
     "MilestoneReleased": (None, None, ("milestone",)),
-    "SettlementProposed": (None, None, ("settle",)),
-    "DealClosed": (None, "close_tx", ("release", "refund", "milestone", "rule", "settle", "timeout")),
+    "SettlementProposed": (None, None, ("propose", "settle")),
+    "DealClosed": (None, "close_tx", ("release", "refund", "milestone", "rule", "accept", "settle", "timeout")),
 }
 
 
@@ -204,6 +204,8 @@ def replay_trade(session: Session, trade: Trade) -> None:
             trade.buyer_amount, trade.seller_amount = args["buyerAmount"], args["sellerAmount"]
             trade.platform_fee, trade.arbiter_fee = args["platformFee"], args["arbiterFee"]
             trade.proposal_by = trade.proposal_amount = None
+            if outcome == Outcome.RELEASED:  # the release pays every milestone still escrowed
+                trade.released_milestones = (1 << len(trade.terms.tranches)) - 1
         if status is not None:
             trade.status = status
         if tx_field is not None:
@@ -253,6 +255,25 @@ def settlement_of(trade: Trade) -> SettlementTotals:
     if totals is None:
         raise Conflict("the trade is not settled yet")
     return totals
+
+
+def shares(trade: Trade) -> dict[str, int] | None:
+    """Who got how much of a closed trade, in token units, as the chain reported it (None while open)."""
+    totals = trade.totals
+    if totals is None:
+        return None
+    return {
+        "buyer": totals.buyer_amount,
+        "seller": totals.seller_amount,
+        "platform_fee": totals.platform_fee,
+        "arbiter_fee": totals.arbiter_fee,
+    }
+
+
+def split(trade: Trade) -> dict[str, Money] | None:
+    """The shares of a closed trade in the settlement currency."""
+    units = shares(trade)
+    return {name: token_money(amount) for name, amount in units.items()} if units is not None else None
 
 
 def leaf_of(trade: Trade) -> bytes:
@@ -364,7 +385,8 @@ _ALLOWED: dict[tuple[str, TradeStatus], tuple[str, ...]] = {
 """What each side may start in each state (the actions module enforces the details)."""
 
 
-def _money(units: int) -> Money:
+def token_money(units: int) -> Money:
+    """Token units in the settlement currency (rounded down to its minor unit)."""
     return Money(units // 10 ** (TOKEN_DECIMALS - exponent(SETTLEMENT_CURRENCY)), SETTLEMENT_CURRENCY)
 
 
@@ -387,7 +409,7 @@ def trade_view(trade: Trade, user: User) -> TradeView:
         TradeStatus.DISPUTED: (trade.disputed_at or 0) + terms.dispute_period,
     }.get(status)
     milestones = [
-        Milestone(i + 1, bps, _money(amount), bool(trade.released_milestones & (1 << i)))
+        Milestone(i + 1, bps, token_money(amount), bool(trade.released_milestones & (1 << i)))
         for i, (bps, amount) in enumerate(zip(terms.milestones or (10_000,), terms.tranches, strict=True))
     ]
     mine = getattr(terms, side, None) if side in ("buyer", "seller") else None
@@ -395,8 +417,8 @@ def trade_view(trade: Trade, user: User) -> TradeView:
         side=side,
         actions=frozenset(allowed),
         milestones=milestones,
-        remaining=_money(trade.remaining),
-        proposal=_money(int(trade.proposal_amount)) if trade.proposal_amount else None,
+        remaining=token_money(trade.remaining),
+        proposal=token_money(int(trade.proposal_amount)) if trade.proposal_amount else None,
         proposal_mine=bool(mine and trade.proposal_by == mine),
         deadline=datetime.fromtimestamp(deadline, UTC) if deadline else None,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from marketplace.errors import NotFound
 from marketplace.trades import actions, service
 from marketplace.validate import positive_int
 from marketplace.web import current_user, db, login_required, platform
@@ -29,6 +30,7 @@ def show(trade_id: int) -> Any:
         trade=trade,
         terms=trade.terms,
         amounts=service.amounts(trade),
+        split=service.split(trade),
         ctx=platform().ctx,
         view=service.trade_view(trade, current_user()),
     )
@@ -61,7 +63,7 @@ _ACTIONS = {
 def act(trade_id: int, action: str) -> Any:
     handler = _ACTIONS.get(action)
     if handler is None:
-        return render_template("error.html", message=f"unknown action {action!r}", status=404), 404
+        raise NotFound("no such action")
     handler(current_user(), trade_id, platform().ctx)
     return redirect(url_for("trades.show", trade_id=trade_id))
 

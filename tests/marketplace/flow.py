@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 from marketplace.accounts.models import User
 from marketplace.catalog.service import create_listing
 from marketplace.platform import Platform
 from marketplace.rfq.service import create_rfq, submit_quote
+from marketplace.trades import actions
 from marketplace.trades import service as trades
-from marketplace.trades.models import Trade
+from marketplace.trades.models import Trade, TradeStatus
 
 TEXTS = {"en": {"title": "Copper cable 3x2.5", "description": "Per metre"}, "de": {"title": "Kupferkabel 3x2,5"}}
 
@@ -48,3 +51,30 @@ def trade(platform: Platform, trade_id: int) -> Trade:
         found = s.get(Trade, trade_id)
         found.terms  # noqa: B018 - load while the session is open
         return found
+
+
+_skus = itertools.count()
+
+
+def funded(platform, worker, exporter: User, buyer: User, schedule: str = "") -> int:  # type: ignore[no-untyped-def]
+    """A trade accepted and funded on chain (with `schedule` such as "30/70" as its payment schedule)."""
+    listing_id = listing(platform, exporter, sku=f"LC-{next(_skus)}")
+    with platform.db.session() as s:
+        rfq = create_rfq(s, s.merge(buyer), listing_id=listing_id, quantity=1000)
+        quote = submit_quote(s, s.merge(exporter), rfq.id, unit_price="2.00", payment_schedule=schedule)
+        accepted = trades.accept_quote(
+            s, s.merge(buyer), quote.id, ctx=platform.ctx, keybox=platform.keybox, rates=platform.rates
+        )
+        actions.fund(s, s.merge(buyer), accepted.id, platform.ctx)
+        trade_id = accepted.id
+    worker.drain()
+    assert trade(platform, trade_id).status == TradeStatus.FUNDED
+    return trade_id
+
+
+def act(platform, worker, action, user, trade_id, *args):  # type: ignore[no-untyped-def]
+    """Run a trade action as `user`, let the worker confirm it, and return the trade."""
+    with platform.db.session() as s:
+        action(s, s.merge(user), trade_id, platform.ctx, *args)
+    worker.drain()
+    return trade(platform, trade_id)

@@ -142,10 +142,14 @@ def test_dispute_and_ruling_over_the_api(client, platform, orgs: Orgs, worker) -
     assert ruled.status_code == 202, ruled.json
     worker.drain()
     final = client.get(f"/api/v1/trades/{trade_id}", headers=desk_h).json
-    assert final["outcome"] == "ruled" and final["totals"]["buyer"] == str(100 * 10**6)
+    assert final["outcome"] == "ruled" and final["totals"]["buyer"] == {
+        "currency": "USD",
+        "minor": 10000,
+        "amount": "100.00",
+    }
     remaining_after_milestone = int(final["terms"]["amount"]) - int(final["terms"]["amount"]) * 4000 // 10_000
     fee = remaining_after_milestone * 200 // 10_000
-    assert int(final["totals"]["arbiter_fee"]) == fee
+    assert int(final["totals_token_units"]["arbiter_fee"]) == fee
 
 
 def test_deeply_nested_json_is_a_400_not_a_crash(client) -> None:  # type: ignore[no-untyped-def]

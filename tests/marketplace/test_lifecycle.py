@@ -3,8 +3,6 @@ worker's timeouts, on the real database and chain."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from sqlalchemy import select
 
@@ -12,7 +10,6 @@ from ledger.chain import time_travel
 from ledger.contracts import STABLECOIN, bind
 from ledger.sandbox import DAY
 from ledger.verify import verify_bundle
-from marketplace.accounts.models import User
 from marketplace.config import Config
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.platform import start
@@ -24,30 +21,7 @@ from marketplace.trades.models import Trade, TradeStatus
 from marketplace.worker import Worker
 from tests.conftest import Orgs
 from tests.marketplace import flow
-
-_skus = itertools.count()
-
-
-def funded(platform, worker, exporter: User, buyer: User, schedule: str = "") -> int:  # type: ignore[no-untyped-def]
-    listing_id = flow.listing(platform, exporter, sku=f"LC-{next(_skus)}")
-    with platform.db.session() as s:
-        rfq = create_rfq(s, s.merge(buyer), listing_id=listing_id, quantity=1000)
-        quote = submit_quote(s, s.merge(exporter), rfq.id, unit_price="2.00", payment_schedule=schedule)
-        trade = trades.accept_quote(
-            s, s.merge(buyer), quote.id, ctx=platform.ctx, keybox=platform.keybox, rates=platform.rates
-        )
-        actions.fund(s, s.merge(buyer), trade.id, platform.ctx)
-        trade_id = trade.id
-    worker.drain()
-    assert flow.trade(platform, trade_id).status == TradeStatus.FUNDED
-    return trade_id
-
-
-def act(platform, worker, action, user, trade_id, *args):  # type: ignore[no-untyped-def]
-    with platform.db.session() as s:
-        action(s, s.merge(user), trade_id, platform.ctx, *args)
-    worker.drain()
-    return flow.trade(platform, trade_id)
+from tests.marketplace.flow import act, funded
 
 
 def token_balance(platform, address: str) -> int:  # type: ignore[no-untyped-def]

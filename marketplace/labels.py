@@ -1,0 +1,78 @@
+"""Words for the codes stored in rows: statuses, organization kinds, pending chain actions, outcomes,
+rate sources and document kinds. Each is an English message marked for extraction here and translated
+where it is shown (pages through the `label` filter, domain errors through `Term`)."""
+
+from __future__ import annotations
+
+from marketplace.errors import Term
+
+
+def N_(message: str) -> str:
+    """Mark `message` for extraction by `pybabel extract`; it is translated when shown."""
+    return message
+
+
+STATUS = {
+    # RFQs and quotes
+    "open": N_("open"),
+    "superseded": N_("superseded"),
+    "accepted": N_("accepted"),
+    # trades
+    "awaiting_funding": N_("awaiting funding"),
+    "funded": N_("funded"),
+    "shipped": N_("shipped"),
+    "disputed": N_("disputed"),
+    "released": N_("released"),
+    "refunded": N_("refunded"),
+    "resolved": N_("resolved"),
+    # settlement batches
+    "pending": N_("pending"),
+    "anchored": N_("anchored"),
+}
+ORG_KIND = {
+    "exporter": N_("exporter"),
+    "buyer": N_("buyer"),
+    "auditor": N_("auditor"),
+    "arbiter": N_("arbitration desk"),
+}
+ACTION = {  # a trade's pending chain action, as a noun
+    "fund": N_("funding"),
+    "ship": N_("shipping"),
+    "milestone": N_("milestone payment"),
+    "release": N_("release of the payment"),
+    "refund": N_("refund"),
+    "dispute": N_("dispute"),
+    "propose": N_("settlement proposal"),
+    "accept": N_("acceptance of the settlement"),
+    "settle": N_("settlement"),  # rows written before proposal and acceptance were told apart
+    "rule": N_("ruling"),
+    "timeout": N_("default outcome"),
+}
+OUTCOME = {  # how a closed trade was split (ledger.merkle.Outcome)
+    "released": N_("released to the seller"),
+    "refunded": N_("refunded to the buyer"),
+    "ruled": N_("split by ruling"),
+    "default_ruled": N_("split by default ruling"),
+    "settled": N_("settled by agreement"),
+}
+RATE_SOURCE = {"ECB euro foreign exchange reference rates": N_("ECB euro foreign exchange reference rates")}
+DOCUMENT_KIND = {"bill_of_lading": N_("bill of lading"), "evidence": N_("dispute evidence")}
+
+GROUPS: dict[str, dict[str, str]] = {
+    "status": STATUS,
+    "kind": ORG_KIND,
+    "action": ACTION,
+    "outcome": OUTCOME,
+    "source": RATE_SOURCE,
+    "document": DOCUMENT_KIND,
+}
+
+
+def words(code: str, group: str) -> str:
+    """The English words for `code` in `group` (a KeyError for an unknown code: every code has words)."""
+    return GROUPS[group][code]
+
+
+def term(code: str, group: str) -> Term:
+    """The words for `code`, to be translated along with the domain error that carries them."""
+    return Term(words(code, group))
