@@ -7,13 +7,15 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import Babel, format_datetime, gettext
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from i18n import TRANSLATIONS, direction
 from marketplace import labels
 from marketplace.config import Config
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, TooManyRequests
 from marketplace.platform import Platform, start
+from marketplace.ratelimit import init_rate_limits
 
 
 def create_app(config: Config | None = None, platform: Platform | None = None) -> Flask:
@@ -32,6 +34,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         SECRET_KEY=platform.config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=platform.config.secure_cookies,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         TESTING=platform.config.testing,
@@ -40,6 +43,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     Babel(app, locale_selector=web.select_locale)
     app.before_request(web.remember_language)
     app.before_request(web.check_csrf)
+    app.after_request(web.security_headers)
     app.teardown_request(web.close_db)
     app.jinja_env.globals.update(
         csrf_token=web.csrf_token,
@@ -52,6 +56,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, api_blueprint()):
         app.register_blueprint(blueprint)
+    init_rate_limits(app, platform.config)
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -62,6 +67,10 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         if wants_json():
             return jsonify(exc.as_json()), exc.status
         return render_template("error.html", message=exc.translated(gettext), status=exc.status), exc.status
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(_exc: RateLimitExceeded) -> Any:
+        return domain_error(TooManyRequests("too many sign-in attempts; wait a minute, then try again"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -39,6 +39,10 @@ class Config:
     arbiter_fee_bps: int = 200
     platform_fee_bps: int = 0
     default_buyer_bps: int = 5000
+    redis_url: str = ""
+    secure_cookies: bool = False
+    signin_limits_per_address: str = "20 per minute; 200 per hour"
+    signin_limits_per_email: str = "5 per minute; 20 per hour"
     testing: bool = False
 
     @classmethod
@@ -56,6 +60,8 @@ class Config:
             dev_faucet={"1": True, "0": False}.get(env.get("CHAIN_DEV_FAUCET", "")),
             platform_fee_bps=int(env.get("PLATFORM_FEE_BPS", "0")),
             arbiter_fee_bps=int(env.get("ARBITER_FEE_BPS", "200")),
+            redis_url=env.get("REDIS_URL", ""),
+            secure_cookies=env.get("SESSION_COOKIE_SECURE", "0").strip().lower() in ("1", "true", "yes", "on"),
         )
         return replace(base, **overrides).resolved()  # type: ignore[arg-type]
 

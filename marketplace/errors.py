@@ -77,3 +77,10 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts in a short time (sign-in and token minting are rate limited)."""
+
+    status = 429
+    code = "too_many_requests"

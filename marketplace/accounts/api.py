@@ -1,20 +1,53 @@
-"""Accounts API: API tokens."""
+"""Accounts API: mint an API token with email and password, list your tokens, revoke one."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify
 
-from marketplace.accounts.service import authenticate, issue_token
-from marketplace.api import body
+from marketplace.accounts.models import ApiToken
+from marketplace.accounts.schemas import TokenRequest, parse
+from marketplace.accounts.service import authenticate, issue_token, revoke_token, tokens_of
+from marketplace.api import api_user, body
 from marketplace.web import db
 
 bp = Blueprint("accounts_api", __name__)
 
 
+def _instant(moment: datetime | None) -> str | None:
+    """ISO 8601 with its offset (SQLite hands back naive UTC)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def token_json(row: ApiToken) -> dict[str, Any]:
+    """A token as its owner may see it: never the token itself (only its hash is kept anyway)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "created_at": _instant(row.created_at),
+        "expires_at": _instant(row.expires_at),
+        "last_used_at": _instant(row.last_used_at),
+    }
+
+
 @bp.post("/tokens")
 def token() -> Any:
-    data = body()
-    user = authenticate(db(), str(data.get("email", "")), str(data.get("password", "")))
-    return jsonify({"token": issue_token(db(), user, str(data.get("name", "api")))}), 201
+    request_ = parse(TokenRequest, body())
+    user = authenticate(db(), request_.email, request_.password)
+    row, plain = issue_token(db(), user, request_.name, request_.days)
+    return jsonify({**token_json(row), "token": plain}), 201
+
+
+@bp.get("/tokens")
+def tokens() -> Any:
+    return jsonify({"tokens": [token_json(row) for row in tokens_of(db(), api_user())]})
+
+
+@bp.delete("/tokens/<int:token_id>")
+def revoke(token_id: int) -> Any:
+    revoke_token(db(), api_user(), token_id)
+    return "", 204

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
+from functools import cache
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -17,11 +19,14 @@ from ledger.keystore import KeyBox
 from ledger.relay import enqueue
 from marketplace.accounts.models import ApiToken, Organization, OrgKind, Role, User, Wallet
 from marketplace.chain_context import ChainContext
+from marketplace.db import utcnow
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from marketplace.pricing.money import check_currency
 
 DEV_GAS_WEI = 10**18
 DEV_STABLECOIN_GRANT = 5_000_000 * 10**6  # tUSD for a buyer on a development chain
+TOKEN_DAYS = 90  # lifetime of an API token unless another is asked for
+MAX_TOKEN_DAYS = 365
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -39,7 +44,7 @@ def create_organization(
     """A new organization with its own wallet. On development chains the faucet gives it gas and,
     for buyers, test stablecoins (through the outbox)."""
     if kind not in set(OrgKind):
-        raise Invalid(f"kind must be one of {', '.join(OrgKind)}", "kind")
+        raise Invalid("kind must be one of %(kinds)s", "kind", kinds=", ".join(OrgKind))
     if not name.strip():
         raise Invalid("name is required", "name")
     if not re.fullmatch(r"[A-Z]{2}", country):
@@ -86,7 +91,7 @@ def create_user(
     if len(password) < 10:
         raise Invalid("the password must have at least 10 characters", "password")
     if role not in set(Role):
-        raise Invalid(f"role must be one of {', '.join(Role)}", "role")
+        raise Invalid("role must be one of %(roles)s", "role", roles=", ".join(Role))
     if session.scalar(select(User).where(User.email == email)):
         raise Conflict("a user with this email already exists", "email")
     user = User(
@@ -101,39 +106,92 @@ def create_user(
     return user
 
 
+@cache
+def _stand_in_hash() -> str:
+    """A hash of a random password, made the way user passwords are: checked when the email is unknown."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(session: Session, email: str, password: str) -> User:
-    """The user with these credentials, or Unauthenticated (same message whichever part is wrong)."""
+    """The user with these credentials, or Unauthenticated (same message whichever part is wrong).
+
+    An unknown email costs the same password check as a known one, so timing does not tell them apart."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not check_password_hash(user.password_hash, password):
+    matches = check_password_hash(user.password_hash if user else _stand_in_hash(), password)
+    if user is None or not matches:
         raise Unauthenticated("wrong email or password")
     return user
+
+
+def session_user(session: Session, user_id: int, version: object) -> User | None:
+    """The user of a session cookie, unless the user logged out since it was issued."""
+    user = session.get(User, user_id)
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Log `user` out everywhere: every session cookie issued so far stops counting."""
+    user.session_version += 1
+    session.flush()
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, name: str) -> str:
-    """A new API token for `user`; the plain token is shown once and only its hash is kept."""
+def issue_token(session: Session, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new API token for `user`, valid for `days` (default 90, at most 365). Returns the row and the
+    plain token: it is shown once, and only its hash is kept."""
+    days = TOKEN_DAYS if days is None else days
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise Invalid("a token lasts from 1 to %(max)s days", "days", max=MAX_TOKEN_DAYS)
     token = "tw_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name or "api", token_hash=_token_hash(token)))
+    row = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "api",
+        token_hash=_token_hash(token),
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    session.add(row)
     session.flush()
-    return token
+    return row, token
 
 
 def user_for_token(session: Session, token: str) -> User:
-    """The user behind a bearer token."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ~ApiToken.revoked))
+    """The user behind a bearer token that is neither revoked nor expired; records when it was used."""
+    now = utcnow()
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ~ApiToken.revoked, ApiToken.expires_at > now)
+    )
     if row is None:
-        raise Unauthenticated("invalid or revoked API token")
+        raise Unauthenticated("invalid, expired or revoked API token")
+    row.last_used_at = now
     return row.user
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens that still work, newest first."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ~ApiToken.revoked, ApiToken.expires_at > utcnow())
+    return list(session.scalars(query.order_by(ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens; it stops working at once. Other users' tokens are not found."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked:
+        raise NotFound("no such API token")
+    row.revoked = True
+    session.flush()
+    return row
 
 
 def require(user: User, *kinds: OrgKind, write: bool = True) -> Organization:
     """The user's organization, if it is of one of `kinds` and the user may act (not a viewer)."""
     org = user.organization
     if kinds and org.kind not in kinds:
-        raise Forbidden(f"only {' or '.join(kinds)} organizations may do this")
+        raise Forbidden("only %(kinds)s organizations may do this", kinds=" / ".join(kinds))
     if write and user.role == Role.VIEWER:
         raise Forbidden("viewers cannot change anything")
     return org
@@ -145,7 +203,11 @@ def ensure_operator_wallet(session: Session, keybox: KeyBox, private_key: str = 
     if private_key:
         account = Account.from_key(private_key)
         if wallet is not None and wallet.address != account.address:
-            raise Conflict(f"CHAIN_OPERATOR_KEY is {account.address}, but the database has operator {wallet.address}")
+            raise Conflict(
+                "CHAIN_OPERATOR_KEY is %(key)s, but the database has operator %(wallet)s",
+                key=account.address,
+                wallet=wallet.address,
+            )
     if wallet is None:
         account = Account.from_key(private_key) if private_key else Account.create()
         wallet = Wallet(
@@ -160,5 +222,5 @@ def signing_account(session: Session, keybox: KeyBox, address: str) -> LocalAcco
     """The account behind a wallet address, its key opened for signing."""
     wallet = session.scalar(select(Wallet).where(Wallet.address == address))
     if wallet is None:
-        raise NotFound(f"no wallet {address}")
+        raise NotFound("no wallet %(address)s", address=address)
     return keybox.open(wallet.address, wallet.sealed_key)

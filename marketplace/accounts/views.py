@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.accounts.service import authenticate, issue_token
+from marketplace.accounts.schemas import NewToken, parse
+from marketplace.accounts.service import (
+    MAX_TOKEN_DAYS,
+    TOKEN_DAYS,
+    authenticate,
+    issue_token,
+    revoke_token,
+    tokens_of,
+)
 from marketplace.errors import Unauthenticated
 from marketplace.rfq.service import rfqs_for
 from marketplace.trades.service import trades_for
-from marketplace.web import current_user, db, login_required
+from marketplace.web import current_user, db, local_path, login_required, sign_in, sign_out
 
 bp = Blueprint("accounts", __name__)
 
@@ -38,27 +46,46 @@ def login() -> Any:
         except Unauthenticated as exc:
             flash(exc.translated(_), "error")
             return render_template("login.html"), 401
-        lang = session.get("lang")
-        session.clear()
-        session["user_id"] = user.id
-        if lang:
-            session["lang"] = lang
-        target = request.args.get("next", "")
-        return redirect(
-            target if target.startswith("/") and not target.startswith("//") else url_for("accounts.dashboard")
-        )
+        sign_in(user)
+        return redirect(local_path(request.args.get("next")) or url_for("accounts.dashboard"))
     return render_template("login.html")
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    session.clear()
+    sign_out()
     return redirect(url_for("catalog.index"))
+
+
+def _tokens_page(new_token: str | None = None) -> Any:
+    return render_template(
+        "tokens.html",
+        tokens=tokens_of(db(), current_user()),
+        new_token=new_token,
+        default_days=TOKEN_DAYS,
+        max_days=MAX_TOKEN_DAYS,
+    )
+
+
+@bp.get("/tokens")
+@login_required
+def tokens() -> Any:
+    return _tokens_page()
 
 
 @bp.post("/tokens")
 @login_required
 def new_token() -> Any:
-    token = issue_token(db(), current_user(), request.form.get("name", "api"))
-    flash(_("Your new API token (shown once): %(token)s", token=token), "info")
-    return redirect(url_for("accounts.dashboard"))
+    """The new token appears once, in this response only: never in a flash or the session cookie."""
+    form = {"name": request.form.get("name", ""), "days": request.form.get("days") or None}
+    wanted = parse(NewToken, form, strict=False)
+    _row, plain = issue_token(db(), current_user(), wanted.name, wanted.days)
+    return _tokens_page(new_token=plain)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int) -> Any:
+    row = revoke_token(db(), current_user(), token_id)
+    flash(_("The API token “%(name)s” was revoked.", name=row.name), "info")
+    return redirect(url_for("accounts.tokens"))

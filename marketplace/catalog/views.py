@@ -7,6 +7,8 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from i18n import UI_LOCALES
+from marketplace.accounts.models import OrgKind
+from marketplace.accounts.service import require
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
 from marketplace.web import content_locale, current_user, db, display_currency, login_required, platform
@@ -31,6 +33,7 @@ def show(listing_id: int) -> Any:
 @login_required
 def new() -> Any:
     if request.method == "GET":
+        require(current_user(), OrgKind.EXPORTER)  # the same rule as publishing: others get 403, not a form
         return render_template("catalog/new.html", incoterms=INCOTERMS, locales=UI_LOCALES, form={})
     form = request.form
     translations = {
