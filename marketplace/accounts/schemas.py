@@ -45,4 +45,4 @@ def parse(model: type[M], data: Any, *, strict: bool = True) -> M:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or None
-        raise Invalid("%(field)s: %(problem)s", field, field=field or "body", problem=error["msg"]) from None
+        raise Invalid("%(name)s: %(problem)s", field, name=field or "body", problem=error["msg"]) from None
