@@ -3,7 +3,7 @@
 # CHAIN_OPERATOR_KEY, STABLECOIN_ADDRESS), and run `tradewind worker` from the same image beside it.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TRADEWIND_INSTANCE=/data
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TRADEWIND_INSTANCE=/data SESSION_COOKIE_SECURE=1
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./

@@ -62,6 +62,8 @@ class Config:
             arbiter_fee_bps=int(env.get("ARBITER_FEE_BPS", "200")),
             redis_url=env.get("REDIS_URL", ""),
             secure_cookies=env.get("SESSION_COOKIE_SECURE", "0").strip().lower() in ("1", "true", "yes", "on"),
+            signin_limits_per_address=env.get("SIGNIN_LIMITS_PER_ADDRESS", cls.signin_limits_per_address),
+            signin_limits_per_email=env.get("SIGNIN_LIMITS_PER_EMAIL", cls.signin_limits_per_email),
         )
         return replace(base, **overrides).resolved()  # type: ignore[arg-type]
 
