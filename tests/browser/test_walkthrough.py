@@ -141,7 +141,7 @@ def test_one_trade_from_rfq_to_anchored_settlement_in_the_browser(
         "#hs_code": "8482.10",
         "#moq": "100",
         "#price": "4.00",
-        "#incoterm_place": "Hamburg",
+        "#incoterm_place": "Hamburg-Waltershof/EurogateContainerTerminalHamburgBurchardkai",
         "#title_en": "Deep groove ball bearing 6204-2RS",
         "#title_ja": "深溝玉軸受 6204-2RS",
         "#description_en": "Sealed, C3 clearance",
@@ -200,6 +200,7 @@ def test_one_trade_from_rfq_to_anchored_settlement_in_the_browser(
     customer.click(f'form[action="{trade_path}/milestone"] button')
     until(customer, f'form[action="{trade_path}/release"] button').click()
     until(customer, "h1 .badge.released")
+    assert customer.locator("td .badge.released").count() == 2  # both milestones shown paid
 
     # The settlement gets anchored; the buyer downloads its proof bundle, which verifies on the chain.
     download_link = until(customer, f'a[href="{trade_path}/bundle.json"]')
