@@ -218,6 +218,10 @@ def test_one_trade_from_rfq_to_anchored_settlement_in_the_browser(
     walk.look(customer, "trades-list")
     customer.goto(f"{site}/dashboard")
     walk.look(customer, "buyer-dashboard")
+    customer.goto(f"{site}/tokens")
+    customer.click('form[action="/tokens"] button')
+    customer.locator("#new-token .mono").wait_for()  # shown once, a long unbroken string
+    walk.look(customer, "tokens")
     for lang in ("de", "ja"):  # the exporter switches language: the longest words must fit too
         seller.goto(f"{site}{rfq_path}?lang={lang}")
         walk.look(seller, f"rfq-{lang}")
