@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from ledger.store import metadata, utcnow
 
-__all__ = ["Base", "Database", "utcnow"]
+__all__ = ["Base", "Database", "as_utc", "utcnow"]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp, timezone-aware: SQLite hands them back naive, and they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):

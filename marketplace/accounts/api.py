@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -11,16 +11,15 @@ from marketplace.accounts.models import ApiToken
 from marketplace.accounts.schemas import TokenRequest, parse
 from marketplace.accounts.service import authenticate, issue_token, revoke_token, tokens_of
 from marketplace.api import api_user, body
+from marketplace.db import as_utc
 from marketplace.web import db
 
 bp = Blueprint("accounts_api", __name__)
 
 
 def _instant(moment: datetime | None) -> str | None:
-    """ISO 8601 with its offset (SQLite hands back naive UTC)."""
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    """ISO 8601 with its offset."""
+    return as_utc(moment).isoformat(timespec="seconds") if moment else None
 
 
 def token_json(row: ApiToken) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from ledger.keystore import KeyBox
 from ledger.relay import enqueue
 from marketplace.accounts.models import ApiToken, Organization, OrgKind, Role, User, Wallet
 from marketplace.chain_context import ChainContext
-from marketplace.db import utcnow
+from marketplace.db import as_utc, utcnow
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from marketplace.pricing.money import check_currency
 
@@ -27,6 +27,7 @@ DEV_GAS_WEI = 10**18
 DEV_STABLECOIN_GRANT = 5_000_000 * 10**6  # tUSD for a buyer on a development chain
 TOKEN_DAYS = 90  # lifetime of an API token unless another is asked for
 MAX_TOKEN_DAYS = 365
+LAST_USED_PRECISION = timedelta(minutes=1)  # how often a token's last use is written down
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -167,7 +168,8 @@ def user_for_token(session: Session, token: str) -> User:
     )
     if row is None:
         raise Unauthenticated("invalid, expired or revoked API token")
-    row.last_used_at = now
+    if row.last_used_at is None or as_utc(row.last_used_at) < now - LAST_USED_PRECISION:
+        row.last_used_at = now  # not on every request: a write per API call would be wasted work
     return row.user
 
 

@@ -15,17 +15,13 @@ from marketplace.accounts.models import OrgKind, User
 from marketplace.accounts.service import require
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.service import get_listing
+from marketplace.db import as_utc
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.pricing.money import Money
 from marketplace.rfq.models import Quote, QuoteStatus, Rfq, RfqStatus
 from marketplace.validate import positive_int
 
 GENESIS = "0x" + "00" * 32
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def create_rfq(session: Session, user: User, *, listing_id: object, quantity: object, message: str = "") -> Rfq:
@@ -79,7 +75,7 @@ def quote_document(quote: Quote) -> dict[str, object]:
         "incoterm_place": quote.incoterm_place,
         "lead_time_days": quote.lead_time_days,
         "payment_schedule_bps": list(quote.schedule_bps),
-        "valid_until": _aware(quote.valid_until).isoformat(timespec="seconds"),
+        "valid_until": as_utc(quote.valid_until).isoformat(timespec="seconds"),
         "note": quote.note,
     }
 
@@ -173,7 +169,7 @@ def acceptable_quote(session: Session, user: User, quote_id: int) -> Quote:
         raise NotFound("no such quote")
     if quote.status != QuoteStatus.OPEN:
         raise Conflict(f"this quote is {quote.status} and can no longer be accepted")
-    if _aware(quote.valid_until) <= datetime.now(UTC):
+    if as_utc(quote.valid_until) <= datetime.now(UTC):
         raise Conflict("this quote expired; ask the seller for a new revision")
     if quote.rfq.status != RfqStatus.OPEN:
         raise Conflict("this RFQ already has an accepted quote")

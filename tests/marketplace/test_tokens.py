@@ -59,6 +59,8 @@ def test_the_owner_lists_and_revokes_tokens_and_a_revoked_one_stops_at_once(clie
     assert main["token"] not in str(listed) and spare["token"] not in str(listed)
 
     other = mint(client, stranger).json
+    seen_by_stranger = client.get("/api/v1/tokens", headers=bearer(other["token"])).json["tokens"]
+    assert [t["id"] for t in seen_by_stranger] == [other["id"]]
     assert client.delete(f"/api/v1/tokens/{spare['id']}", headers=bearer(other["token"])).status_code == 404
     assert client.get("/api/v1/tokens", headers=bearer(spare["token"])).status_code == 200
 
