@@ -152,6 +152,13 @@ def test_one_trade_from_rfq_to_anchored_settlement_in_the_browser(
     seller.wait_for_url(re.compile(r"/listings/\d+$"))
     listing_path = seller.url.removeprefix(site)
 
+    # A visitor who is not signed in sees it too.
+    visitor = browser.new_page(viewport={"width": PHONE, "height": HEIGHT})
+    visitor.goto(f"{site}{listing_path}")
+    assert visitor.locator(f'a[href^="/login?next={listing_path}"]').count() == 1
+    walk.look(visitor, "listing-visitor")
+    visitor.close()
+
     # The buyer finds it in the catalog and sends an RFQ.
     customer.goto(f"{site}/listings/")
     walk.look(customer, "catalog")
