@@ -8,14 +8,40 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_babel import Babel, format_datetime, gettext
 from flask_limiter.errors import RateLimitExceeded
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from i18n import TRANSLATIONS, direction
 from marketplace import labels
 from marketplace.config import Config
-from marketplace.errors import DomainError, TooManyRequests
+from marketplace.errors import Conflict, DomainError, Invalid, TooManyRequests
 from marketplace.platform import Platform, start
 from marketplace.ratelimit import init_rate_limits
+from marketplace.validate import INT_MAX, invalid
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits from 1 to PostgreSQL's integer maximum; anything else
+    matches no route (404) instead of reaching the database."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **{"min": 1, "max": INT_MAX, **kwargs})
+
+
+class Tradewind(Flask):
+    """Flask, committing the request's DB session when its view returns: a conflict found only at
+    commit (a unique key taken by a concurrent request) still reaches the error handlers."""
+
+    def dispatch_request(self) -> Any:
+        response = super().dispatch_request()
+        from marketplace.web import commit
+
+        commit()
+        return response
 
 
 def create_app(config: Config | None = None, platform: Platform | None = None) -> Flask:
@@ -29,7 +55,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     from marketplace.trades.views import bp as trades_bp
 
     platform = platform or start(config or Config.from_env())
-    app = Flask(__name__)
+    app = Tradewind(__name__)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(
         SECRET_KEY=platform.config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -71,6 +98,20 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(_exc: RateLimitExceeded) -> Any:
         return domain_error(TooManyRequests("too many sign-in attempts; wait a minute, then try again"))
+
+    @app.errorhandler(ValidationError)
+    def validation_error(exc: ValidationError) -> Any:
+        return domain_error(invalid(exc))
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError) -> Any:
+        app.logger.warning("refused a write that broke a constraint: %s", exc.orig)
+        return domain_error(Conflict("this conflicts with a change made meanwhile; reload and try again"))
+
+    @app.errorhandler(DataError)
+    def data_error(exc: DataError) -> Any:
+        app.logger.warning("refused a value the database cannot hold: %s", exc.orig)
+        return domain_error(Invalid("a value is out of range or not valid text"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -6,12 +6,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from ledger.store import metadata, utcnow
 
-__all__ = ["Base", "Database", "as_utc", "utcnow"]
+__all__ = ["Base", "Database", "as_utc", "transition", "utcnow"]
+
+
+def transition(session: Session, row: Base, column: str, old: object, new: object) -> bool:
+    """Set `row.column` from `old` to `new` in the database, only if it still holds `old`.
+
+    An UPDATE ... WHERE column = old (IS NULL for None): on PostgreSQL it waits for a concurrent
+    transaction holding the row and then re-checks the condition, on SQLite writers take turns; so of two
+    requests racing for the same change, exactly one gets True. The other must refuse (409)."""
+    model = type(row)
+    attribute = getattr(model, column)
+    moved = session.execute(
+        update(model)
+        .where(model.id == row.id, attribute.is_(None) if old is None else attribute == old)  # type: ignore[attr-defined]
+        .values({column: new}),
+        execution_options={"synchronize_session": False},
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.expire(row, [column])
+        return False
+    setattr(row, column, new)
+    return True
 
 
 def as_utc(moment: datetime) -> datetime:

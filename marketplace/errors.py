@@ -22,7 +22,7 @@ class DomainError(Exception):
     code = "invalid"
 
     def __init__(self, message: str, field: str | None = None, **params: object) -> None:
-        super().__init__(message)
+        super().__init__(message % params if params else message)
         self.template = message
         self.field = field
         self.params = params

@@ -1,16 +1,183 @@
-"""Small input parsers shared by services."""
+"""The field types every request schema is built from, and how a refused field becomes a 400.
+
+Schemas are pydantic models in strict mode: a number where text is expected (or the reverse) is refused,
+not converted. Text is bounded by its column's size and may not hold NUL, other control characters or
+lone surrogates; whole numbers are bounded by PostgreSQL's `integer`; amounts are plain decimal strings
+of ASCII digits that fit BIGINT minor units. Page forms send text only: `form_data` turns the fields that
+are plainly whole numbers or (in the page's language) amounts into what the same schemas expect."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar, get_args, get_origin
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import NumberFormatError, parse_decimal
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
 from marketplace.errors import Invalid
+from marketplace.pricing.money import AMOUNT, KNOWN_CURRENCIES
+
+INT_MAX = 2**31 - 1
+"""PostgreSQL `integer`: ids, quantities and day counts stay below it."""
+LONG_TEXT = 10_000
+"""Descriptions, messages and notes."""
+
+M = TypeVar("M", bound=BaseModel)
 
 
-def positive_int(value: object, field: str) -> int:
-    """`value` as an integer above zero, or Invalid naming `field`."""
+def error_template(text: str) -> str:
+    """Marks an error message template for extraction (`make messages`); returns it unchanged."""
+    return text
+
+
+def refuse(template: str, **params: object) -> PydanticCustomError:
+    """A validation error whose message is a translatable %-template (see marketplace.errors)."""
+    return PydanticCustomError("tradewind", template, params)  # type: ignore[arg-type]
+
+
+class Schema(BaseModel):
+    """A request: strict types, unknown fields refused, text stripped."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Query(Schema):
+    """A query string: other parameters (such as `lang`) are left to the pages."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+def _clean_text(value: str) -> str:
+    for char in value:
+        if "\ud800" <= char <= "\udfff" or (unicodedata.category(char) == "Cc" and char not in "\t\n\r"):
+            raise refuse("%(name)s contains a control character or an invalid code point")
+    return value
+
+
+def Text(max_length: int, *, min_length: int = 0) -> Any:
+    """Text of at most `max_length` characters (the column's size)."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)]
+
+
+def Whole(maximum: int = INT_MAX) -> Any:
+    """A whole number from 1 to `maximum`."""
+    return Annotated[int, Field(gt=0, le=maximum)]
+
+
+def _amount(value: object) -> Decimal:
+    if not isinstance(value, str) or not AMOUNT.fullmatch(value.strip()):
+        raise refuse('%(name)s must be a decimal number written as text, such as "12.50"')
+    return Decimal(value.strip())
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+"""A non-negative decimal given as text ("12.50"): ASCII digits, at most 15 before the point and 6 after."""
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{3}", value) or value.upper() not in KNOWN_CURRENCIES:
+        raise refuse("%(name)s must be an ISO 4217 currency code such as EUR")
+    return value.upper()
+
+
+Currency = Annotated[str, Field(max_length=3), AfterValidator(_currency)]
+
+
+def _locale(value: str) -> str:
     try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} must be a whole number", field) from exc
-    if number <= 0:
-        raise Invalid(f"{field} must be positive", field)
-    return number
+        if not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z0-9]{2,8}){0,2}", value):
+            raise ValueError(value)
+        return str(Locale.parse(value))
+    except (ValueError, UnknownLocaleError):
+        raise refuse("%(name)s must be a locale such as de or pt_BR") from None
+
+
+LocaleCode = Annotated[str, Field(max_length=16), AfterValidator(_locale)]
+
+
+def _hs_code(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{4}(\.?[0-9]{2}){0,3}", value):
+        raise refuse("%(name)s must be an HS code such as 8482.10")
+    digits = value.replace(".", "")
+    return digits[:4] + ("." + digits[4:] if digits[4:] else "")
+
+
+HsCode = Annotated[str, Field(max_length=16), AfterValidator(_hs_code)]
+"""An HS code, normalized to `dddd` or `dddd.dd...` (at most 11 characters)."""
+
+Sha256 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$"), AfterValidator(str.lower)]
+
+
+_BUILTIN = {
+    "missing": error_template("%(name)s is required"),
+    "extra_forbidden": error_template("%(name)s is not a known field"),
+    "string_type": error_template("%(name)s must be text"),
+    "string_unicode": error_template("%(name)s contains a control character or an invalid code point"),
+    "string_too_short": error_template("%(name)s must not be empty"),
+    "string_too_long": error_template("%(name)s must be at most %(max_length)s characters"),
+    "string_pattern_mismatch": error_template("%(name)s has the wrong format"),
+    "int_type": error_template("%(name)s must be a whole number"),
+    "greater_than": error_template("%(name)s must be above %(gt)s"),
+    "less_than_equal": error_template("%(name)s must be at most %(le)s"),
+    "too_long": error_template("%(name)s has more than %(max_length)s entries"),
+    "model_type": error_template("%(name)s must be an object"),
+    "dict_type": error_template("%(name)s must be an object"),
+}
+
+
+def invalid(exc: ValidationError) -> Invalid:
+    """The first error of a refused request as the domain's Invalid, naming the field."""
+    first = exc.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"] if part != "[key]") or None
+    params = {k: v for k, v in (first.get("ctx") or {}).items() if isinstance(v, str | int | Decimal)}
+    if first["type"] == "tradewind":
+        template = first["msg"]
+    else:
+        template = _BUILTIN.get(first["type"], error_template("%(name)s is not valid"))
+    return Invalid(template, field, **params, name=field or "the request")
+
+
+def localized_amount(text: str, locale: str) -> str:
+    """An amount typed in a page in `locale` ("12,50" or "1.234,50" in German) as a plain decimal string
+    ("12.50"); text that is not one is returned unchanged, for the schema to refuse."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9.,'\s\u00a0\u202f\u2019]+", text) or (AMOUNT.fullmatch(text) and "," not in text):
+        return text
+    try:
+        value = parse_decimal(text, locale=locale, strict=True)
+    except NumberFormatError:
+        return text
+    return format(value, "f") if value.is_finite() else text
+
+
+def _kind(schema: type[BaseModel], key: str) -> type | None:
+    """int or Decimal if the schema's field `key` takes one (possibly optional), else None."""
+    field = schema.model_fields.get(key)
+    if field is None:
+        return None
+    types = get_args(field.annotation) or (field.annotation,)
+    types = tuple(get_args(t)[0] if get_origin(t) is Annotated else t for t in types)
+    return next((t for t in (int, Decimal) if t in types), None)
+
+
+def parse_form(schema: type[M], fields: dict[str, object], locale: str) -> M:
+    """A page form through `schema`. Forms send text: empty fields are left out (the schema's default
+    applies), a whole-number field of plain digits becomes a number, an amount field is read in the
+    page's `locale`; anything else reaches the schema as typed, to be refused there."""
+    data: dict[str, object] = {}
+    for key, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                continue
+            kind = _kind(schema, key)
+            if kind is int and re.fullmatch(r"[0-9]{1,12}", value):
+                value = int(value)
+            elif kind is Decimal:
+                value = localized_amount(value, locale)
+        data[key] = value
+    return schema.model_validate(data)

@@ -15,6 +15,7 @@ from i18n import UI_LOCALES, ui_locale
 from marketplace.accounts.models import User
 from marketplace.accounts.service import end_sessions, session_user
 from marketplace.platform import Platform
+from marketplace.validate import M, parse_form
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,21 +25,25 @@ def platform() -> Platform:
 
 
 def db() -> Session:
-    """The request's DB session: committed when the request succeeds, rolled back on any error."""
+    """The request's DB session: committed when the view returns (`commit`), rolled back on any error."""
     if "db" not in g:
         g.db = platform().db.sessions()
     return g.db
 
 
+def commit() -> None:
+    """Commit the request's changes (its view succeeded); a failure reaches the app's error handlers."""
+    if "db" in g and not g.get("rollback"):
+        g.db.commit()
+
+
 def close_db(error: BaseException | None) -> None:
+    """End the request's session: whatever was not committed by `commit` is rolled back."""
     session_ = g.pop("db", None)
     if session_ is None:
         return
     try:
-        if error is None and not g.get("rollback"):
-            session_.commit()
-        else:
-            session_.rollback()
+        session_.rollback()
     finally:
         session_.close()
 
@@ -162,3 +167,9 @@ def content_locale() -> str:
 def display_currency() -> str:
     user = current_user()
     return user.organization.currency if user else "EUR"
+
+
+def form_of(schema: type[M]) -> M:
+    """The posted form's fields that `schema` knows, checked by it; amounts read in the page's language."""
+    fields = {key: request.form.get(key, "") for key in schema.model_fields}
+    return parse_form(schema, fields, select_locale())

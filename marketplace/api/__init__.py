@@ -3,15 +3,19 @@ preferences) and the blueprint that gathers the domains' routes under /api/v1.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, g, request
+from pydantic import BaseModel
 
 from ledger import safejson
-from marketplace.accounts.models import User
-from marketplace.accounts.service import user_for_token
+from marketplace.accounts.models import OrgKind, User
+from marketplace.accounts.service import require, user_for_token
+from marketplace.catalog.schemas import ViewerQuery
 from marketplace.errors import Invalid, Unauthenticated
 from marketplace.web import db
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def body() -> dict[str, Any]:
@@ -35,13 +39,27 @@ def api_user() -> User:
     return g.api_user
 
 
+def require_api_user(*kinds: OrgKind) -> User:
+    """The caller, if its organization is of one of `kinds` and its role may act (else 401/403): checked
+    before the body, so a caller who may not act at all learns that first."""
+    user = api_user()
+    require(user, *kinds)
+    return user
+
+
+def parse_body(schema: type[M]) -> M:
+    """The request's JSON object checked by `schema` (a refusal is a 400 naming the field)."""
+    return schema.model_validate(body())
+
+
 def viewer_prefs() -> tuple[str, str]:
     """Locale and currency for listings: query parameters, else the caller's organization's."""
+    query = ViewerQuery.model_validate(request.args.to_dict())
     locale, currency = "en", "EUR"
     if request.headers.get("Authorization"):
         org = api_user().organization
         locale, currency = org.locale, org.currency
-    return request.args.get("locale", locale), request.args.get("currency", currency)
+    return query.locale or locale, query.currency or currency
 
 
 def api_blueprint() -> Blueprint:

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from marketplace.api import api_user, body, viewer_prefs
+from marketplace.accounts.models import OrgKind
+from marketplace.api import parse_body, require_api_user, viewer_prefs
+from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
 from marketplace.web import db, platform
 
@@ -28,20 +30,7 @@ def listing(listing_id: int) -> Any:
 
 @bp.post("/listings")
 def new_listing() -> Any:
-    data = body()
-    created = create_listing(
-        db(),
-        api_user(),
-        sku=str(data.get("sku", "")),
-        hs_code=str(data.get("hs_code", "")),
-        unit=str(data.get("unit", "pc")),
-        moq=data.get("moq"),
-        incoterm=str(data.get("incoterm", "")),
-        incoterm_place=str(data.get("incoterm_place", "")),
-        price=data.get("price", ""),
-        currency=data.get("currency"),
-        lead_time_days=data.get("lead_time_days", 30),
-        translations=data.get("translations") if isinstance(data.get("translations"), dict) else {},
-    )
+    user = require_api_user(OrgKind.EXPORTER)
+    created = create_listing(db(), user, **parse_body(ListingIn).model_dump())
     locale, currency = viewer_prefs()
     return jsonify(view_listing(created, locale, currency, platform().rates).as_json()), 201

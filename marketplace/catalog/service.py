@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import OrgKind, User
 from marketplace.accounts.service import require
-from marketplace.catalog.models import INCOTERMS, Listing, ListingTranslation
+from marketplace.catalog.models import Listing, ListingTranslation
 from marketplace.errors import Invalid, NotFound
 from marketplace.pricing.fx import RateProvider, RateSnapshot
 from marketplace.pricing.money import Money
-from marketplace.validate import positive_int
 
 
 def create_listing(
@@ -23,44 +22,38 @@ def create_listing(
     *,
     sku: str,
     hs_code: str,
-    unit: str,
-    moq: object,
+    unit: str = "pc",
+    moq: int,
     incoterm: str,
-    incoterm_place: str,
-    price: str,
+    incoterm_place: str = "",
+    price: Decimal | str,
     currency: str | None = None,
-    lead_time_days: object = 30,
+    lead_time_days: int = 30,
     translations: dict[str, dict[str, str]],
 ) -> Listing:
     """Publish a listing of the user's exporter organization, priced in its currency by default.
-    `translations` maps a locale to `{"title", "description"}`; at least one is required."""
+    `translations` maps a locale to `{"title", "description"}`; at least one title is required.
+    The arguments are checked for type, size and format by `ListingIn` (catalog.schemas)."""
     org = require(user, OrgKind.EXPORTER)
-    if not sku.strip():
-        raise Invalid("sku is required", "sku")
-    if not re.fullmatch(r"\d{4}(\.?\d{2}){0,3}", hs_code.strip()):
-        raise Invalid("hs_code must be an HS code such as 8482.10", "hs_code")
-    incoterm = incoterm.strip().upper()
-    if incoterm not in INCOTERMS:
-        raise Invalid(f"incoterm must be one of {', '.join(INCOTERMS)} (Incoterms 2020)", "incoterm")
-    texts = {loc: t for loc, t in (translations or {}).items() if (t.get("title") or "").strip()}
+    texts = {loc: t for loc, t in translations.items() if (t.get("title") or "").strip()}
     if not texts:
         raise Invalid("a title in at least one language is required", "translations")
     money = Money.parse(price, currency or org.currency)
     if money.minor == 0:
         raise Invalid("the price must be above zero", "price")
-    if session.scalar(select(Listing).where(Listing.organization_id == org.id, Listing.sku == sku.strip())):
-        raise Invalid(f"you already list SKU {sku.strip()}", "sku")
+    if session.scalar(select(Listing).where(Listing.organization_id == org.id, Listing.sku == sku)):
+        raise Invalid("you already list SKU %(sku)s", "sku", sku=sku)
     listing = Listing(
         organization_id=org.id,
-        sku=sku.strip(),
-        hs_code=hs_code.strip(),
-        unit=unit.strip() or "pc",
-        moq=positive_int(moq, "moq"),
+        sku=sku,
+        hs_code=hs_code,
+        unit=unit,
+        moq=moq,
         incoterm=incoterm,
-        incoterm_place=incoterm_place.strip(),
+        incoterm_place=incoterm_place,
         price_minor=money.minor,
         currency=money.currency,
-        lead_time_days=positive_int(lead_time_days, "lead_time_days"),
+        lead_time_days=lead_time_days,
         translations=[
             ListingTranslation(locale=loc, title=t["title"].strip(), description=(t.get("description") or "").strip())
             for loc, t in texts.items()

@@ -10,8 +10,18 @@ from i18n import UI_LOCALES
 from marketplace.accounts.models import OrgKind
 from marketplace.accounts.service import require
 from marketplace.catalog.models import INCOTERMS
+from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
-from marketplace.web import content_locale, current_user, db, display_currency, login_required, platform
+from marketplace.validate import parse_form
+from marketplace.web import (
+    content_locale,
+    current_user,
+    db,
+    display_currency,
+    login_required,
+    platform,
+    select_locale,
+)
 
 bp = Blueprint("catalog", __name__, url_prefix="/listings")
 
@@ -36,21 +46,11 @@ def new() -> Any:
         require(current_user(), OrgKind.EXPORTER)  # the same rule as publishing: others get 403, not a form
         return render_template("catalog/new.html", incoterms=INCOTERMS, locales=UI_LOCALES, form={})
     form = request.form
-    translations = {
+    fields: dict[str, object] = {key: form.get(key, "") for key in ListingIn.model_fields if key != "translations"}
+    fields["translations"] = {
         loc: {"title": form.get(f"title_{loc}", ""), "description": form.get(f"description_{loc}", "")}
         for loc in UI_LOCALES
     }
-    listing = create_listing(
-        db(),
-        current_user(),
-        sku=form.get("sku", ""),
-        hs_code=form.get("hs_code", ""),
-        unit=form.get("unit", ""),
-        moq=form.get("moq"),
-        incoterm=form.get("incoterm", ""),
-        incoterm_place=form.get("incoterm_place", ""),
-        price=form.get("price", ""),
-        lead_time_days=form.get("lead_time_days") or 30,
-        translations=translations,
-    )
+    data = parse_form(ListingIn, fields, select_locale())
+    listing = create_listing(db(), current_user(), **data.model_dump())
     return redirect(url_for("catalog.show", listing_id=listing.id))

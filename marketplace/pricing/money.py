@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 from marketplace.errors import Invalid
 
-_KNOWN = frozenset(list_currencies())
+KNOWN_CURRENCIES = frozenset(list_currencies())
+AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,6})?")
+"""An amount as people and the API write it: ASCII digits, an optional point, no exponent or separators."""
+MAX_MINOR = 2**63 - 1
+"""Amounts are stored as BIGINT minor units."""
 
 
 def check_currency(code: str) -> str:
     """A valid ISO 4217 code, upper-cased, or Invalid."""
     code = (code or "").strip().upper()
-    if code not in _KNOWN:
-        raise Invalid(f"unknown currency {code!r}", "currency")
+    if code not in KNOWN_CURRENCIES:
+        raise Invalid("unknown currency %(code)s", "currency", code=code)
     return code
 
 
@@ -36,17 +41,24 @@ class Money:
     def parse(cls, text: str | int | Decimal, currency: str, field: str = "price") -> Money:
         """Parse a decimal amount such as "2.35"; more digits than the currency allows is an error."""
         currency = check_currency(currency)
-        if isinstance(text, float):
-            raise Invalid("amounts must be given as decimal strings, not floats", field)
-        try:
-            value = Decimal(str(text).strip())
-        except InvalidOperation as exc:
-            raise Invalid(f"{text!r} is not an amount", field) from exc
+        if isinstance(text, str) and AMOUNT.fullmatch(text.strip()):
+            value = Decimal(text.strip())
+        elif isinstance(text, Decimal | int) and not isinstance(text, bool):
+            value = Decimal(text)
+        else:
+            raise Invalid("%(text)s is not an amount such as 12.50", field, text=repr(text)[:40])
         if not value.is_finite() or value < 0:
             raise Invalid("the amount must be a non-negative number", field)
         scaled = value.scaleb(exponent(currency))
         if scaled != scaled.to_integral_value():
-            raise Invalid(f"{currency} amounts have at most {exponent(currency)} decimals", field)
+            raise Invalid(
+                "%(currency)s amounts have at most %(digits)s decimals",
+                field,
+                currency=currency,
+                digits=exponent(currency),
+            )
+        if scaled > MAX_MINOR:
+            raise Invalid("the amount is too large", field)
         return cls(int(scaled), currency)
 
     @classmethod

@@ -6,8 +6,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from marketplace.api import api_user, body
+from marketplace.accounts.models import OrgKind
+from marketplace.api import api_user, parse_body, require_api_user
+from marketplace.db import aware
 from marketplace.rfq.models import Quote, Rfq
+from marketplace.rfq.schemas import QuoteIn, RfqIn
 from marketplace.rfq.service import create_rfq, history_intact, submit_quote, visible_rfq
 from marketplace.web import db
 
@@ -26,7 +29,9 @@ def quote_json(quote: Quote) -> dict[str, Any]:
         "incoterm_place": quote.incoterm_place,
         "lead_time_days": quote.lead_time_days,
         "payment_schedule_bps": list(quote.schedule_bps) or [10_000],
-        "valid_until": quote.valid_until.isoformat(),
+        "valid_until": aware(quote.valid_until).isoformat(),
+        "note": quote.note,
+        "created_at": aware(quote.created_at).isoformat(),
         "hash": quote.hash,
         "prev_hash": quote.prev_hash,
     }
@@ -40,6 +45,8 @@ def rfq_json(rfq: Rfq) -> dict[str, Any]:
         "seller": rfq.seller.name,
         "quantity": rfq.quantity,
         "status": rfq.status,
+        "message": rfq.message,
+        "created_at": aware(rfq.created_at).isoformat(),
         "history_intact": history_intact(rfq),
         "quotes": [quote_json(q) for q in rfq.quotes],
     }
@@ -47,14 +54,8 @@ def rfq_json(rfq: Rfq) -> dict[str, Any]:
 
 @bp.post("/rfqs")
 def new_rfq() -> Any:
-    data = body()
-    rfq = create_rfq(
-        db(),
-        api_user(),
-        listing_id=data.get("listing_id"),
-        quantity=data.get("quantity"),
-        message=str(data.get("message", "")),
-    )
+    user = require_api_user(OrgKind.BUYER)
+    rfq = create_rfq(db(), user, **parse_body(RfqIn).model_dump())
     return jsonify(rfq_json(rfq)), 201
 
 
@@ -65,16 +66,6 @@ def rfq(rfq_id: int) -> Any:
 
 @bp.post("/rfqs/<int:rfq_id>/quotes")
 def new_quote(rfq_id: int) -> Any:
-    data = body()
-    quote = submit_quote(
-        db(),
-        api_user(),
-        rfq_id,
-        unit_price=data.get("unit_price", ""),
-        quantity=data.get("quantity"),
-        lead_time_days=data.get("lead_time_days"),
-        valid_days=data.get("valid_days", 14),
-        note=str(data.get("note", "")),
-        payment_schedule=str(data.get("payment_schedule", "")),
-    )
+    user = require_api_user(OrgKind.EXPORTER)
+    quote = submit_quote(db(), user, rfq_id, **parse_body(QuoteIn).model_dump())
     return jsonify(quote_json(quote)), 201

@@ -13,30 +13,27 @@ from ledger.canonical import document_hash
 from ledger.terms import MAX_MILESTONES
 from marketplace.accounts.models import OrgKind, User
 from marketplace.accounts.service import require
-from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.service import get_listing
-from marketplace.db import as_utc
+from marketplace.db import as_utc, transition
 from marketplace.errors import Conflict, Invalid, NotFound
-from marketplace.pricing.money import Money
+from marketplace.pricing.money import MAX_MINOR, Money
 from marketplace.rfq.models import Quote, QuoteStatus, Rfq, RfqStatus
-from marketplace.validate import positive_int
 
 GENESIS = "0x" + "00" * 32
 
 
-def create_rfq(session: Session, user: User, *, listing_id: object, quantity: object, message: str = "") -> Rfq:
-    """A buyer asks the listing's exporter for a quote."""
+def create_rfq(session: Session, user: User, *, listing_id: int, quantity: int, message: str = "") -> Rfq:
+    """A buyer asks the listing's exporter for a quote (arguments checked by `RfqIn`, rfq.schemas)."""
     org = require(user, OrgKind.BUYER)
-    listing = get_listing(session, positive_int(listing_id, "listing_id"))
-    qty = positive_int(quantity, "quantity")
-    if qty < listing.moq:
-        raise Invalid(f"the minimum order quantity is {listing.moq} {listing.unit}", "quantity")
+    listing = get_listing(session, listing_id)
+    if quantity < listing.moq:
+        raise Invalid("the minimum order quantity is %(moq)s %(unit)s", "quantity", moq=listing.moq, unit=listing.unit)
     rfq = Rfq(
         buyer_org_id=org.id,
         seller_org_id=listing.organization_id,
         listing_id=listing.id,
-        quantity=qty,
-        message=(message or "").strip(),
+        quantity=quantity,
+        message=message,
     )
     session.add(rfq)
     session.flush()
@@ -85,16 +82,16 @@ def parse_schedule(text: str | None) -> str:
     parts = [p for p in re.split(r"[/,;\s]+", (text or "").strip()) if p]
     if len(parts) <= 1:
         if parts and parts[0].rstrip("%") not in ("100", "100.0", "100.00"):
-            raise Invalid("a single payment is 100%; give shares such as 30/70", "payment_schedule")
+            raise Invalid("a single payment is 100%%; give shares such as 30/70", "payment_schedule")
         return ""
     try:
         shares = [Decimal(p.rstrip("%")) * 100 for p in parts]
     except InvalidOperation as exc:
         raise Invalid("give the payment schedule as percentages such as 30/70", "payment_schedule") from exc
     if any(s != s.to_integral_value() or s <= 0 for s in shares) or sum(shares) != 10_000:
-        raise Invalid("the shares must be positive, at most two decimals, and add up to 100%", "payment_schedule")
+        raise Invalid("the shares must be positive, at most two decimals, and add up to 100%%", "payment_schedule")
     if len(shares) > MAX_MILESTONES:
-        raise Invalid(f"at most {MAX_MILESTONES} payments", "payment_schedule")
+        raise Invalid("at most %(count)s payments", "payment_schedule", count=MAX_MILESTONES)
     return ",".join(str(int(s)) for s in shares)
 
 
@@ -103,16 +100,18 @@ def submit_quote(
     user: User,
     rfq_id: int,
     *,
-    unit_price: str,
-    quantity: object = None,
+    unit_price: Decimal | str,
+    quantity: int | None = None,
     incoterm: str | None = None,
     incoterm_place: str | None = None,
-    lead_time_days: object = None,
-    valid_days: object = 14,
+    lead_time_days: int | None = None,
+    valid_days: int = 14,
     note: str = "",
     payment_schedule: str = "",
 ) -> Quote:
-    """The seller answers an RFQ, or revises its offer: a new revision that supersedes the last."""
+    """The seller answers an RFQ, or revises its offer: a new revision that supersedes the last.
+    What is left out is taken from the RFQ and the listing (arguments checked by `QuoteIn`, rfq.schemas).
+    A revision racing the buyer's accept of the one before is refused (409), never left open."""
     org = require(user, OrgKind.EXPORTER)
     rfq = visible_rfq(session, user, rfq_id)
     if rfq.seller_org_id != org.id:
@@ -123,29 +122,29 @@ def submit_quote(
     price = Money.parse(unit_price, listing.currency, "unit_price")
     if price.minor == 0:
         raise Invalid("the unit price must be above zero", "unit_price")
-    term = (incoterm or listing.incoterm).strip().upper()
-    if term not in INCOTERMS:
-        raise Invalid(f"incoterm must be one of {', '.join(INCOTERMS)}", "incoterm")
+    quantity = quantity or rfq.quantity
+    if price.minor * quantity > MAX_MINOR:
+        raise Invalid("the total of this quote is too large", "quantity")
     previous = rfq.quotes[-1] if rfq.quotes else None
+    if previous is not None and not transition(session, previous, "status", QuoteStatus.OPEN, QuoteStatus.SUPERSEDED):
+        raise Conflict("the buyer accepted revision %(revision)s meanwhile", revision=previous.revision)
     quote = Quote(
         rfq=rfq,
         rfq_id=rfq.id,
         revision=(previous.revision + 1) if previous else 1,
         unit_price_minor=price.minor,
         currency=price.currency,
-        quantity=positive_int(quantity if quantity not in (None, "") else rfq.quantity, "quantity"),
-        incoterm=term,
-        incoterm_place=(incoterm_place or listing.incoterm_place).strip(),
-        lead_time_days=positive_int(lead_time_days or listing.lead_time_days, "lead_time_days"),
+        quantity=quantity,
+        incoterm=incoterm or listing.incoterm,
+        incoterm_place=listing.incoterm_place if incoterm_place is None else incoterm_place,
+        lead_time_days=lead_time_days or listing.lead_time_days,
         milestones=parse_schedule(payment_schedule),
-        valid_until=datetime.now(UTC).replace(microsecond=0) + timedelta(days=positive_int(valid_days, "valid_days")),
-        note=(note or "").strip(),
+        valid_until=datetime.now(UTC).replace(microsecond=0) + timedelta(days=valid_days),
+        note=note,
         prev_hash=previous.hash if previous else GENESIS,
         hash="",
     )
     quote.hash = "0x" + document_hash(quote_document(quote)).hex()
-    if previous is not None and previous.status == QuoteStatus.OPEN:
-        previous.status = QuoteStatus.SUPERSEDED
     session.add(quote)
     session.flush()
     return quote
@@ -168,7 +167,7 @@ def acceptable_quote(session: Session, user: User, quote_id: int) -> Quote:
     if quote is None or quote.rfq.buyer_org_id != user.organization_id:
         raise NotFound("no such quote")
     if quote.status != QuoteStatus.OPEN:
-        raise Conflict(f"this quote is {quote.status} and can no longer be accepted")
+        raise Conflict("this quote is %(status)s and can no longer be accepted", status=quote.status)
     if as_utc(quote.valid_until) <= datetime.now(UTC):
         raise Conflict("this quote expired; ask the seller for a new revision")
     if quote.rfq.status != RfqStatus.OPEN:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
+from marketplace.rfq.schemas import QuoteIn, RfqIn
 from marketplace.rfq.service import create_rfq, history_intact, submit_quote, visible_rfq
 from marketplace.trades.service import accept_quote
-from marketplace.web import current_user, db, login_required, platform
+from marketplace.web import current_user, db, form_of, login_required, platform
 
 bp = Blueprint("rfq", __name__, url_prefix="/rfqs")
 
@@ -16,14 +17,7 @@ bp = Blueprint("rfq", __name__, url_prefix="/rfqs")
 @bp.post("/")
 @login_required
 def create() -> Any:
-    form = request.form
-    rfq = create_rfq(
-        db(),
-        current_user(),
-        listing_id=form.get("listing_id"),
-        quantity=form.get("quantity"),
-        message=form.get("message", ""),
-    )
+    rfq = create_rfq(db(), current_user(), **form_of(RfqIn).model_dump())
     return redirect(url_for("rfq.show", rfq_id=rfq.id))
 
 
@@ -37,18 +31,7 @@ def show(rfq_id: int) -> Any:
 @bp.post("/<int:rfq_id>/quotes")
 @login_required
 def quote(rfq_id: int) -> Any:
-    form = request.form
-    submit_quote(
-        db(),
-        current_user(),
-        rfq_id,
-        unit_price=form.get("unit_price", ""),
-        quantity=form.get("quantity"),
-        lead_time_days=form.get("lead_time_days"),
-        valid_days=form.get("valid_days") or 14,
-        note=form.get("note", ""),
-        payment_schedule=form.get("payment_schedule", ""),
-    )
+    submit_quote(db(), current_user(), rfq_id, **form_of(QuoteIn).model_dump())
     return redirect(url_for("rfq.show", rfq_id=rfq_id))
 
 

@@ -15,6 +15,7 @@ from ledger.relay import enqueue
 from marketplace.accounts.models import OrgKind, User
 from marketplace.accounts.service import require
 from marketplace.chain_context import ChainContext
+from marketplace.db import transition
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.labels import term
 from marketplace.pricing.money import Money, exponent
@@ -60,7 +61,10 @@ def _expect(trade: Trade, *statuses: TradeStatus, action: str) -> None:
 def _queue(
     session: Session, ctx: ChainContext, trade: Trade, action: str, sender: str, calls: list[tuple[str, str, str]]
 ) -> Trade:
-    """Queue (purpose, to, calldata) calls from `sender` and mark the trade as waiting for the chain."""
+    """Mark the trade as waiting for the chain and queue (purpose, to, calldata) calls from `sender`.
+    Of two requests racing to act on the same trade, one is refused (409) and queues nothing."""
+    if not transition(session, trade, "pending_action", None, action):
+        raise Conflict("another action on this trade is already on its way to the chain; reload the page")
     last = None
     for purpose, to, data in calls:
         last = enqueue(
@@ -72,7 +76,6 @@ def _queue(
             purpose=purpose,
             reference=f"trade:{trade.id}:{action}",
         )
-    trade.pending_action = action
     trade.pending_outbox_id = last.id if last else None
     trade.last_error = None
     session.flush()

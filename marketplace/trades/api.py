@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from marketplace.api import api_user, body
+from marketplace.api import api_user, parse_body
 from marketplace.trades import actions
 from marketplace.trades import service as trades
 from marketplace.trades.models import Trade
+from marketplace.trades.schemas import DisputeIn, ShipmentIn, SplitIn
 from marketplace.web import db, platform
 
 bp = Blueprint("trades_api", __name__)
@@ -67,7 +68,7 @@ def fund(trade_id: int) -> Any:
 
 @bp.post("/trades/<int:trade_id>/ship")
 def ship(trade_id: int) -> Any:
-    doc_hash = actions.document_hash(None, str(body().get("document_hash", "")))
+    doc_hash = parse_body(ShipmentIn).document_hash
     return _act(actions.mark_shipped(db(), api_user(), trade_id, platform().ctx, doc_hash))
 
 
@@ -88,13 +89,13 @@ def refund(trade_id: int) -> Any:
 
 @bp.post("/trades/<int:trade_id>/dispute")
 def dispute(trade_id: int) -> Any:
-    evidence = actions.document_hash(None, str(body().get("evidence_hash", "")))
+    evidence = parse_body(DisputeIn).evidence_hash
     return _act(actions.dispute(db(), api_user(), trade_id, platform().ctx, evidence))
 
 
 @bp.post("/trades/<int:trade_id>/settlement")
 def propose_settlement(trade_id: int) -> Any:
-    amount = str(body().get("buyer_amount", ""))
+    amount = parse_body(SplitIn).buyer_amount
     return _act(actions.propose_settlement(db(), api_user(), trade_id, platform().ctx, amount))
 
 
@@ -105,7 +106,7 @@ def accept_settlement(trade_id: int) -> Any:
 
 @bp.post("/trades/<int:trade_id>/ruling")
 def ruling(trade_id: int) -> Any:
-    amount = str(body().get("buyer_amount", ""))
+    amount = parse_body(SplitIn).buyer_amount
     return _act(actions.rule(db(), api_user(), trade_id, platform().ctx, amount))
 
 

@@ -23,6 +23,7 @@ from ledger.store import ChainEvent, OutboxTx, TxStatus
 from ledger.terms import TradeTerms
 from marketplace.accounts.models import Organization, OrgKind, User, Wallet
 from marketplace.chain_context import ChainContext
+from marketplace.db import transition
 from marketplace.errors import Conflict, NotFound
 from marketplace.pricing.fx import RateProvider
 from marketplace.pricing.money import Money, exponent
@@ -54,6 +55,11 @@ def accept_quote(
     converts the quote's total into the settlement stablecoin, and both parties sign them."""
     quote = acceptable_quote(session, user, quote_id)
     rfq = quote.rfq
+    if not (
+        transition(session, quote, "status", QuoteStatus.OPEN, QuoteStatus.ACCEPTED)
+        and transition(session, rfq, "status", RfqStatus.OPEN, RfqStatus.ACCEPTED)
+    ):
+        raise Conflict("this quote was accepted or revised meanwhile")
     total = quote.total
     fx = rates.rate(total.currency, SETTLEMENT_CURRENCY)
     settlement = fx.convert(total)
@@ -124,8 +130,6 @@ def accept_quote(
     trade.terms_digest = _hex(terms.digest(ctx.chain_id, ctx.contracts.escrow))
     trade.seller_signature = _hex(terms.sign(seller_key, ctx.chain_id, ctx.contracts.escrow))
     trade.buyer_signature = _hex(terms.sign(buyer_key, ctx.chain_id, ctx.contracts.escrow))
-    quote.status = QuoteStatus.ACCEPTED
-    rfq.status = RfqStatus.ACCEPTED
     session.flush()
     return trade
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from marketplace.errors import NotFound
 from marketplace.trades import actions, service
-from marketplace.validate import positive_int
-from marketplace.web import current_user, db, login_required, platform
+from marketplace.trades.schemas import MilestoneIn, SplitIn
+from marketplace.web import current_user, db, form_of, login_required, platform
 
 bp = Blueprint("trades", __name__, url_prefix="/trades")
 
@@ -41,20 +42,22 @@ def _document(field: str = "document") -> str:
     return actions.document_hash(upload.read() if upload else None, request.form.get(f"{field}_hash"))
 
 
+def _buyer_amount() -> Decimal:
+    return form_of(SplitIn).buyer_amount
+
+
 _ACTIONS = {
     "fund": lambda user, trade_id, ctx: actions.fund(db(), user, trade_id, ctx),
     "ship": lambda user, trade_id, ctx: actions.mark_shipped(db(), user, trade_id, ctx, _document()),
     "milestone": lambda user, trade_id, ctx: actions.release_milestone(
-        db(), user, trade_id, ctx, positive_int(request.form.get("milestone"), "milestone") - 1
+        db(), user, trade_id, ctx, form_of(MilestoneIn).milestone - 1
     ),
     "release": lambda user, trade_id, ctx: actions.confirm_receipt(db(), user, trade_id, ctx),
     "refund": lambda user, trade_id, ctx: actions.refund(db(), user, trade_id, ctx),
     "dispute": lambda user, trade_id, ctx: actions.dispute(db(), user, trade_id, ctx, _document("evidence")),
-    "propose": lambda user, trade_id, ctx: actions.propose_settlement(
-        db(), user, trade_id, ctx, request.form.get("buyer_amount", "")
-    ),
+    "propose": lambda user, trade_id, ctx: actions.propose_settlement(db(), user, trade_id, ctx, _buyer_amount()),
     "accept": lambda user, trade_id, ctx: actions.accept_settlement(db(), user, trade_id, ctx),
-    "rule": lambda user, trade_id, ctx: actions.rule(db(), user, trade_id, ctx, request.form.get("buyer_amount", "")),
+    "rule": lambda user, trade_id, ctx: actions.rule(db(), user, trade_id, ctx, _buyer_amount()),
 }
 
 

@@ -126,7 +126,7 @@ def test_dispute_and_ruling_over_the_api(client, platform, orgs: Orgs, worker) -
     assert client.get(f"/api/v1/trades/{trade_id}", headers=buyer_h).json["milestones"]["paid"] == [True, False]
 
     bad = client.post(f"/api/v1/trades/{trade_id}/dispute", headers=buyer_h, json={"evidence_hash": "nope"})
-    assert bad.status_code == 400 and bad.json["error"]["field"] == "document"
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "evidence_hash"
     assert (
         client.post(
             f"/api/v1/trades/{trade_id}/dispute", headers=buyer_h, json={"evidence_hash": "0x" + "cd" * 32}

@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from ledger.store import OutboxTx
 from marketplace.accounts.models import Role
+from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import create_listing, view_listing
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.pricing.money import Money
@@ -18,6 +20,7 @@ from marketplace.rfq.service import create_rfq, history_intact, submit_quote
 from marketplace.trades import actions
 from marketplace.trades import service as trades
 from marketplace.trades.models import TradeStatus
+from marketplace.validate import invalid
 from tests.conftest import Orgs
 from tests.marketplace import flow
 
@@ -59,18 +62,24 @@ def test_a_viewer_cannot_quote(platform, orgs: Orgs) -> None:  # type: ignore[no
     ("field", "value", "message"),
     [
         ("price", "1.234", "at most 2 decimals"),
-        ("price", "abc", "is not an amount"),
+        ("price", "abc", "decimal number"),
         ("hs_code", "12", "HS code"),
         ("incoterm", "XYZ", "Incoterms"),
-        ("moq", "0", "positive"),
+        ("moq", 0, "above 0"),
+        ("moq", "12", "whole number"),
     ],
 )
 def test_bad_listing_input_names_the_field(platform, orgs: Orgs, field, value, message) -> None:  # type: ignore[no-untyped-def]
+    """The schema checks form and type, the service the rules; both refuse with the field's name."""
     exporter = orgs.exporter()
     data = dict(sku="S", hs_code="8544.49", unit="m", moq=1, incoterm="FOB", incoterm_place="Kobe", price="1.00")
     data[field] = value
     with pytest.raises(Invalid, match=message) as info, platform.db.session() as s:
-        create_listing(s, s.merge(exporter), translations=flow.TEXTS, **data)
+        try:
+            listing = ListingIn.model_validate({**data, "translations": flow.TEXTS})
+        except ValidationError as exc:
+            raise invalid(exc) from exc
+        create_listing(s, s.merge(exporter), **listing.model_dump())
     assert info.value.field == field
 
 
