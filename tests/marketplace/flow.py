@@ -31,15 +31,15 @@ def listing(platform: Platform, exporter: User, sku: str = "CAB-1", price: str =
         ).id
 
 
-def quote(platform: Platform, exporter: User, buyer: User, *, valid_days: int = 14) -> int:
-    listing_id = listing(platform, exporter)
+def quote(platform: Platform, exporter: User, buyer: User, *, valid_days: int = 14, sku: str = "CAB-1") -> int:
+    listing_id = listing(platform, exporter, sku=sku)
     with platform.db.session() as s:
         rfq = create_rfq(s, s.merge(buyer), listing_id=listing_id, quantity=500)
         return submit_quote(s, s.merge(exporter), rfq.id, unit_price="1.10", valid_days=valid_days).id
 
 
-def accepted(platform: Platform, exporter: User, buyer: User) -> int:
-    quote_id = quote(platform, exporter, buyer)
+def accepted(platform: Platform, exporter: User, buyer: User, *, sku: str = "CAB-1") -> int:
+    quote_id = quote(platform, exporter, buyer, sku=sku)
     with platform.db.session() as s:
         return trades.accept_quote(
             s, s.merge(buyer), quote_id, ctx=platform.ctx, keybox=platform.keybox, rates=platform.rates

@@ -1,0 +1,106 @@
+"""Input at the edges: numbers typed the way the page's language writes them, ids out of range, and API
+timestamps that carry their time zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from ledger.store import OutboxTx
+from marketplace.catalog.models import Listing
+from marketplace.rfq.models import Quote
+from marketplace.trades import actions
+from marketplace.validate import localized_amount
+from tests.conftest import Orgs
+from tests.marketplace import flow
+from tests.marketplace.test_api import token
+from tests.marketplace.test_pages import login
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "amount"),
+    [
+        ("12,50", "de", "12.50"),
+        ("1.234,50", "de", "1234.50"),
+        ("12.50", "de", "12.50"),
+        ("1,234.50", "en", "1234.50"),
+        ("1 234,50", "fr", "1 234,50"),  # not the locale's own grouping space: left for the schema to refuse
+        ("１２", "ja", "１２"),
+        ("٣", "ar", "٣"),
+        ("1_000", "en", "1_000"),
+        ("1e3", "en", "1e3"),
+    ],
+)
+def test_amounts_typed_in_a_page_are_read_in_its_language(text: str, locale: str, amount: str) -> None:
+    assert localized_amount(text, locale) == amount
+
+
+def test_a_german_exporter_types_prices_with_a_decimal_comma(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer = orgs.exporter(), orgs.buyer(locale="de", country="DE", currency="EUR")
+    seller, customer = app.test_client(), app.test_client()
+    seller_csrf, buyer_csrf = login(seller, exporter), login(customer, buyer)
+    form = {
+        "csrf_token": seller_csrf,
+        "sku": "KOMMA-1",
+        "hs_code": "8482.10",
+        "unit": "Stk",
+        "moq": "10",
+        "incoterm": "FOB",
+        "incoterm_place": "Hamburg",
+        "lead_time_days": "30",
+        "title_de": "Kugellager",
+    }
+    assert seller.post("/listings/new", data={**form, "price": "1.234,50"}).status_code == 302
+    refused = seller.post("/listings/new", data={**form, "sku": "KOMMA-2", "price": "１２"})
+    assert refused.status_code == 400 and "Dezimalzahl" in refused.text  # refused in the page's language
+    with platform.db.session() as s:
+        listing = s.scalar(select(Listing).where(Listing.sku == "KOMMA-1"))
+        assert listing.price_minor == 123450
+        assert s.scalar(select(Listing).where(Listing.sku == "KOMMA-2")) is None
+
+    rfq_path = customer.post(
+        "/rfqs/", data={"listing_id": listing.id, "quantity": "20", "csrf_token": buyer_csrf}
+    ).headers["Location"]
+    assert seller.post(f"{rfq_path}/quotes", data={"unit_price": "12,50", "csrf_token": seller_csrf}).status_code == 302
+    quote_id = int(re.search(r"/rfqs/quotes/(\d+)/accept", customer.get(rfq_path).text).group(1))
+    with platform.db.session() as s:
+        assert s.get(Quote, quote_id).unit_price_minor == 1250
+
+    trade_path = customer.post(f"/rfqs/quotes/{quote_id}/accept", data={"csrf_token": buyer_csrf}).headers["Location"]
+    trade_id = int(trade_path.rsplit("/", 1)[1])
+    with platform.db.session() as s:
+        actions.fund(s, s.merge(buyer), trade_id, platform.ctx)
+    worker.drain()
+    proposed = customer.post(f"{trade_path}/propose", data={"buyer_amount": "1,25", "csrf_token": buyer_csrf})
+    assert proposed.status_code == 302
+    with platform.db.session() as s:
+        tx = s.scalar(select(OutboxTx).where(OutboxTx.reference == f"trade:{trade_id}:settle"))
+        assert tx is not None and f"{1_250_000:064x}" in tx.data  # 1.25 USD in 6-decimal token units
+
+
+def test_ids_beyond_the_database_integer_are_not_found(client, app, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    headers = token(client, orgs.buyer())
+    for path in ("/api/v1/trades/99999999999999999999", "/api/v1/trades/2147483648", "/api/v1/rfqs/٣"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404 and response.json["error"]["code"] == "not_found", path
+    assert client.get("/api/v1/listings/2147483648").status_code == 404
+    assert client.get("/listings/2147483648").status_code == 404
+    assert client.get("/listings/0").status_code == 404
+
+
+def test_api_timestamps_carry_their_time_zone_and_quotes_their_note(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer = orgs.exporter(), orgs.buyer()
+    listing_id = flow.listing(platform, exporter, sku="TZ-1")
+    buyer_h, seller_h = token(client, buyer), token(client, exporter)
+    rfq = client.post("/api/v1/rfqs", headers=buyer_h, json={"listing_id": listing_id, "quantity": 100}).json
+    posted = client.post(
+        f"/api/v1/rfqs/{rfq['id']}/quotes", headers=seller_h, json={"unit_price": "1.10", "note": "incl. packing"}
+    ).json
+    fetched = client.get(f"/api/v1/rfqs/{rfq['id']}", headers=buyer_h).json
+    assert fetched["quotes"][0] == posted
+    assert posted["note"] == "incl. packing"
+    for moment in (posted["valid_until"], posted["created_at"], fetched["created_at"]):
+        assert datetime.fromisoformat(moment).utcoffset() is not None, moment
