@@ -82,14 +82,14 @@ def parse_schedule(text: str | None) -> str:
     parts = [p for p in re.split(r"[/,;\s]+", (text or "").strip()) if p]
     if len(parts) <= 1:
         if parts and parts[0].rstrip("%") not in ("100", "100.0", "100.00"):
-            raise Invalid("a single payment is 100%%; give shares such as 30/70", "payment_schedule")
+            raise Invalid("a single payment is 100%; give shares such as 30/70", "payment_schedule")
         return ""
     try:
         shares = [Decimal(p.rstrip("%")) * 100 for p in parts]
     except InvalidOperation as exc:
         raise Invalid("give the payment schedule as percentages such as 30/70", "payment_schedule") from exc
     if any(s != s.to_integral_value() or s <= 0 for s in shares) or sum(shares) != 10_000:
-        raise Invalid("the shares must be positive, at most two decimals, and add up to 100%%", "payment_schedule")
+        raise Invalid("the shares must be positive, at most two decimals, and add up to 100%", "payment_schedule")
     if len(shares) > MAX_MILESTONES:
         raise Invalid("at most %(count)s payments", "payment_schedule", count=MAX_MILESTONES)
     return ",".join(str(int(s)) for s in shares)

@@ -77,7 +77,7 @@ def test_a_german_exporter_types_prices_with_a_decimal_comma(app, platform, orgs
     proposed = customer.post(f"{trade_path}/propose", data={"buyer_amount": "1,25", "csrf_token": buyer_csrf})
     assert proposed.status_code == 302
     with platform.db.session() as s:
-        tx = s.scalar(select(OutboxTx).where(OutboxTx.reference == f"trade:{trade_id}:settle"))
+        tx = s.scalar(select(OutboxTx).where(OutboxTx.reference == f"trade:{trade_id}:propose"))
         assert tx is not None and f"{1_250_000:064x}" in tx.data  # 1.25 USD in 6-decimal token units
 
 

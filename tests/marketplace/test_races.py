@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,6 @@ from marketplace.rfq.models import Quote, QuoteStatus, Rfq, RfqStatus
 from marketplace.trades.models import Trade
 from tests.conftest import Orgs
 from tests.marketplace import flow
-from tests.marketplace.postgres import pg_app, pg_platform  # noqa: F401 - fixtures
 from tests.marketplace.test_api import token
 from tests.marketplace.test_pages import login
 
@@ -39,6 +39,10 @@ def together(*calls: Callable[[], int]) -> list[int]:
     return results
 
 
+def post(client, path: str, **kwargs: object) -> int:  # type: ignore[no-untyped-def]
+    return client.post(path, **kwargs).status_code
+
+
 def count(platform, model, *where) -> int:  # type: ignore[no-untyped-def]
     with platform.db.session() as s:
         return s.scalar(select(func.count()).select_from(model).where(*where))
@@ -51,9 +55,7 @@ def test_a_quote_accepted_twice_at_once_makes_one_trade_and_a_409(pg_app, pg_pla
     headers = token(clients[0], buyer)
     for round_ in range(ROUNDS):
         quote_id = flow.quote(pg_platform, exporter, buyer, sku=f"R-{round_}")
-        statuses = together(
-            *(lambda c=c: c.post(f"/api/v1/quotes/{quote_id}/accept", headers=headers).status_code for c in clients)
-        )
+        statuses = together(*(partial(post, c, f"/api/v1/quotes/{quote_id}/accept", headers=headers) for c in clients))
         assert sorted(statuses) == [201, 409]
         assert count(pg_platform, Trade, Trade.quote_id == quote_id) == 1
 
@@ -69,12 +71,12 @@ def test_a_trade_funded_twice_at_once_queues_its_transactions_once(pg_app, pg_pl
         trade_id = flow.accepted(pg_platform, exporter, buyer, sku=f"F-{round_}")
         if round_ % 2:  # a double submit of the page's form
             calls = [
-                lambda p=p, t=t: p.post(f"/trades/{trade_id}/fund", data={"csrf_token": t}).status_code
+                partial(post, p, f"/trades/{trade_id}/fund", data={"csrf_token": t})
                 for p, t in zip(pages, csrf, strict=True)
             ]
             winner = 302
         else:
-            calls = [lambda c=c: c.post(f"/api/v1/trades/{trade_id}/fund", headers=headers).status_code for c in api]
+            calls = [partial(post, c, f"/api/v1/trades/{trade_id}/fund", headers=headers) for c in api]
             winner = 202
         assert sorted(together(*calls)) == sorted([winner, 409])
         assert count(pg_platform, OutboxTx, OutboxTx.reference == f"trade:{trade_id}:fund") == 2  # approve, open
@@ -90,10 +92,8 @@ def test_a_revision_racing_the_accept_never_stays_open_on_a_closed_rfq(pg_app, p
         with pg_platform.db.session() as s:
             rfq_id = s.get(Quote, quote_id).rfq_id
         accept, revise = together(
-            lambda: buyer_c.post(f"/api/v1/quotes/{quote_id}/accept", headers=buyer_h).status_code,
-            lambda: seller_c.post(
-                f"/api/v1/rfqs/{rfq_id}/quotes", headers=seller_h, json={"unit_price": "1.05"}
-            ).status_code,
+            partial(post, buyer_c, f"/api/v1/quotes/{quote_id}/accept", headers=buyer_h),
+            partial(post, seller_c, f"/api/v1/rfqs/{rfq_id}/quotes", headers=seller_h, json={"unit_price": "1.05"}),
         )
         assert sorted([accept, revise]) in ([201, 409],), (accept, revise)
         with pg_platform.db.session() as s:

@@ -1,4 +1,4 @@
-"""A platform on a fresh PostgreSQL database, sharing the session's chain (import the fixture to use it)."""
+"""Fixtures of the marketplace tests: a platform on a fresh PostgreSQL database, sharing the session's chain."""
 
 from __future__ import annotations
 
