@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 
 from marketplace.accounts.models import OrgKind
 from marketplace.api import api_user, parse_body, require_api_user
-from marketplace.db import aware
+from marketplace.db import as_utc
 from marketplace.rfq.models import Quote, Rfq
 from marketplace.rfq.schemas import QuoteIn, RfqIn
 from marketplace.rfq.service import create_rfq, history_intact, submit_quote, visible_rfq
@@ -29,9 +29,9 @@ def quote_json(quote: Quote) -> dict[str, Any]:
         "incoterm_place": quote.incoterm_place,
         "lead_time_days": quote.lead_time_days,
         "payment_schedule_bps": list(quote.schedule_bps) or [10_000],
-        "valid_until": aware(quote.valid_until).isoformat(),
+        "valid_until": as_utc(quote.valid_until).isoformat(),
         "note": quote.note,
-        "created_at": aware(quote.created_at).isoformat(),
+        "created_at": as_utc(quote.created_at).isoformat(),
         "hash": quote.hash,
         "prev_hash": quote.prev_hash,
     }
@@ -46,7 +46,7 @@ def rfq_json(rfq: Rfq) -> dict[str, Any]:
         "quantity": rfq.quantity,
         "status": rfq.status,
         "message": rfq.message,
-        "created_at": aware(rfq.created_at).isoformat(),
+        "created_at": as_utc(rfq.created_at).isoformat(),
         "history_intact": history_intact(rfq),
         "quotes": [quote_json(q) for q in rfq.quotes],
     }
