@@ -43,6 +43,8 @@ class Config:
     secure_cookies: bool = False
     signin_limits_per_address: str = "20 per minute; 200 per hour"
     signin_limits_per_email: str = "5 per minute; 20 per hour"
+    documents_dir: Path | None = None  # uploaded trade documents, named by SHA-256 (default: instance/documents)
+    document_max_bytes: int = 10 * 1024 * 1024
     testing: bool = False
 
     @classmethod
@@ -64,6 +66,8 @@ class Config:
             secure_cookies=env.get("SESSION_COOKIE_SECURE", "0").strip().lower() in ("1", "true", "yes", "on"),
             signin_limits_per_address=env.get("SIGNIN_LIMITS_PER_ADDRESS", cls.signin_limits_per_address),
             signin_limits_per_email=env.get("SIGNIN_LIMITS_PER_EMAIL", cls.signin_limits_per_email),
+            documents_dir=Path(env["TRADEWIND_DOCUMENTS_DIR"]) if env.get("TRADEWIND_DOCUMENTS_DIR") else None,
+            document_max_bytes=int(env.get("TRADEWIND_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))),
         )
         return replace(base, **overrides).resolved()  # type: ignore[arg-type]
 
@@ -74,6 +78,7 @@ class Config:
             self,
             instance_dir=folder,
             database_url=self.database_url or f"sqlite:///{folder / 'tradewind.sqlite'}",
+            documents_dir=(self.documents_dir or folder / "documents").resolve(),
             master_key=self.master_key or _secret_file(folder / "master.key", new_master_key),
             secret_key=self.secret_key or _secret_file(folder / "secret.key", lambda: secrets.token_hex(32)),
         )

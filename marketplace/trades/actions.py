@@ -19,7 +19,8 @@ from marketplace.db import transition
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.labels import term
 from marketplace.pricing.money import Money, exponent
-from marketplace.trades.models import OPEN, Trade, TradeStatus
+from marketplace.trades.documents import Upload, record
+from marketplace.trades.models import OPEN, DocumentKind, Trade, TradeStatus
 from marketplace.trades.service import SETTLEMENT_CURRENCY, TOKEN_DECIMALS, token_money, visible_trade
 
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -118,13 +119,17 @@ def fund(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Trad
     )
 
 
-def mark_shipped(session: Session, user: User, trade_id: int, ctx: ChainContext, doc_hash: str) -> Trade:
-    """The seller declares the goods shipped, with the bill of lading's hash."""
+def mark_shipped(
+    session: Session, user: User, trade_id: int, ctx: ChainContext, doc_hash: str, upload: Upload | None = None
+) -> Trade:
+    """The seller declares the goods shipped, with the bill of lading's hash (and the file, if uploaded:
+    the caller saves it once this succeeds)."""
     trade, _ = _as_party(session, user, trade_id, "seller")
     _expect(trade, TradeStatus.FUNDED, action="ship")
     if trade.terms.ship_by < _now():
         raise Conflict("the shipping deadline has passed; the buyer can now be refunded")
     trade.document_hash = doc_hash
+    record(session, trade, user, DocumentKind.BILL_OF_LADING, doc_hash, upload)
     return _queue(
         session,
         ctx,
@@ -158,13 +163,17 @@ def refund(session: Session, user: User, trade_id: int, ctx: ChainContext) -> Tr
     return _queue(session, ctx, trade, "refund", trade.terms.seller, [_escrow(ctx, trade, "refund")])
 
 
-def dispute(session: Session, user: User, trade_id: int, ctx: ChainContext, evidence_hash: str) -> Trade:
-    """Either party opens a dispute: before shipping, or within the inspection period after it."""
+def dispute(
+    session: Session, user: User, trade_id: int, ctx: ChainContext, evidence_hash: str, upload: Upload | None = None
+) -> Trade:
+    """Either party opens a dispute: before shipping, or within the inspection period after it, with the
+    hash of its statement or evidence (and the file, if uploaded: the caller saves it once this succeeds)."""
     trade, side = _as_party(session, user, trade_id)
     _expect(trade, TradeStatus.FUNDED, TradeStatus.SHIPPED, action="dispute")
     if trade.status == TradeStatus.SHIPPED and _now() > (trade.shipped_at or 0) + trade.terms.inspection_period:
         raise Conflict("the inspection period is over; the payment can now be released to the seller")
     sender = getattr(trade.terms, side)
+    record(session, trade, user, DocumentKind.EVIDENCE, evidence_hash, upload)
     return _queue(
         session, ctx, trade, "dispute", sender, [_escrow(ctx, trade, "dispute", bytes.fromhex(evidence_hash[2:]))]
     )

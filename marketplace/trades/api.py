@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, url_for
 
 from marketplace.api import api_user, parse_body
-from marketplace.trades import actions
+from marketplace.trades import actions, documents
 from marketplace.trades import service as trades
-from marketplace.trades.models import Trade
+from marketplace.trades.models import Trade, TradeDocument
 from marketplace.trades.schemas import DisputeIn, ShipmentIn, SplitIn
+from marketplace.trades.views import send_document
 from marketplace.web import db, platform
 
 bp = Blueprint("trades_api", __name__)
+
+
+def document_json(document: TradeDocument) -> dict[str, Any]:
+    """A document of a trade: its hash, and where to download the file if one was uploaded."""
+    url = url_for(".document", trade_id=document.trade_id, document_id=document.id) if document.stored else None
+    return {
+        "kind": document.kind,
+        "sha256": document.sha256,
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "uploaded_by": document.uploaded_by.name,
+        "created_at": document.created_at.isoformat(),
+        "download_url": url,
+    }
 
 
 def trade_json(trade: Trade) -> dict[str, Any]:
@@ -40,6 +56,7 @@ def trade_json(trade: Trade) -> dict[str, Any]:
         "totals": {name: money.as_json() for name, money in split.items()} if split else None,
         "totals_token_units": {name: str(units) for name, units in shares.items()} if shares else None,
         "document_hash": trade.document_hash,
+        "documents": [document_json(d) for d in trade.documents],
         "batch": trade.batch.id if trade.batch else None,
         "anchored": bool(trade.batch and trade.batch.status == "anchored"),
     }
@@ -108,6 +125,11 @@ def accept_settlement(trade_id: int) -> Any:
 def ruling(trade_id: int) -> Any:
     amount = parse_body(SplitIn).buyer_amount
     return _act(actions.rule(db(), api_user(), trade_id, platform().ctx, amount))
+
+
+@bp.get("/trades/<int:trade_id>/documents/<int:document_id>")
+def document(trade_id: int, document_id: int) -> Any:
+    return send_document(documents.downloadable(db(), api_user(), trade_id, document_id))
 
 
 @bp.get("/trades/<int:trade_id>/bundle")

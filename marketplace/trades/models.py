@@ -72,6 +72,7 @@ class Trade(Base):
     buyer: Mapped[Organization] = relationship(foreign_keys=[buyer_org_id])
     seller: Mapped[Organization] = relationship(foreign_keys=[seller_org_id])
     batch: Mapped[SettlementBatch | None] = relationship(back_populates="trades")
+    documents: Mapped[list[TradeDocument]] = relationship(back_populates="trade", order_by="TradeDocument.id")
 
     @property
     def terms(self) -> TradeTerms:
@@ -97,6 +98,36 @@ class Trade(Base):
             platform_fee=int(self.platform_fee or 0),
             arbiter_fee=int(self.arbiter_fee or 0),
         )
+
+
+class DocumentKind(StrEnum):
+    BILL_OF_LADING = "bill_of_lading"
+    EVIDENCE = "evidence"  # a party's statement or evidence in a dispute
+
+
+class TradeDocument(Base):
+    """A document of a trade whose SHA-256 went on chain; the file itself, if it was uploaded, is kept in
+    the documents folder under that hash."""
+
+    __tablename__ = "trade_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(66))  # 0x + 64 hex digits
+    filename: Mapped[str | None] = mapped_column(String(255))  # None: only the hash was given
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(Integer)
+    uploaded_by_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    trade: Mapped[Trade] = relationship(back_populates="documents")
+    uploaded_by: Mapped[Organization] = relationship()
+
+    @property
+    def stored(self) -> bool:
+        """Whether the file itself can be downloaded (not only its hash)."""
+        return self.filename is not None
 
 
 class BatchStatus(StrEnum):
