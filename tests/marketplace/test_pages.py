@@ -64,14 +64,14 @@ def test_trade_through_the_pages(app, platform, orgs: Orgs, worker) -> None:  # 
     customer.post(f"{trade_path}/fund", data={"csrf_token": buyer_csrf})
     assert "チェーンへ送信中" in customer.get(trade_path).text
     worker.drain()
-    bill = io.BytesIO(b"BILL OF LADING 42")
+    bill = io.BytesIO(b"%PDF-1.4 BILL OF LADING 42")
     seller.post(
         f"{trade_path}/ship",
         data={"csrf_token": seller_csrf, "document": (bill, "bl.pdf")},
         content_type="multipart/form-data",
     )
     worker.drain()
-    assert "0x" + hashlib.sha256(b"BILL OF LADING 42").hexdigest() in seller.get(trade_path).text
+    assert "0x" + hashlib.sha256(b"%PDF-1.4 BILL OF LADING 42").hexdigest() in seller.get(trade_path).text
     customer.post(f"{trade_path}/release", data={"csrf_token": buyer_csrf})
     worker.drain()
     final = customer.get(trade_path).text
