@@ -21,7 +21,7 @@ M = TypeVar("M", bound=BaseModel)
 def body() -> dict[str, Any]:
     """The request's JSON object, or a 400 saying what is wrong with it."""
     try:
-        data = safejson.loads(request.get_data(cache=True))
+        data = safejson.loads(request.get_data(cache=True)) if request.is_json else None
     except safejson.JsonRejected:
         data = None
     if not isinstance(data, dict):
