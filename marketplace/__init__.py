@@ -11,6 +11,7 @@ from flask_limiter.errors import RateLimitExceeded
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from i18n import TRANSLATIONS, direction
@@ -67,6 +68,9 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         TESTING=platform.config.testing,
     )
     app.extensions["tradewind"] = platform
+    if platform.config.proxy_hops:
+        hops = platform.config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Babel(app, locale_selector=web.select_locale)
     app.before_request(web.remember_language)
     app.before_request(web.check_csrf)

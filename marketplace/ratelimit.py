@@ -1,5 +1,7 @@
 """Rate limits on signing in (the login form and API token minting): per client address, and per email
-for failed attempts. Counts live in memory, or in Redis when REDIS_URL is set (shared by every process)."""
+for failed attempts. Counts live in memory, or in Redis when REDIS_URL is set (shared by every process).
+
+The client address is the connection's, or, behind TRUSTED_PROXY_HOPS proxies, the one they forward."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ def init_rate_limits(app: Flask, config: Config) -> Limiter:
         storage_uri=config.redis_url or "memory://",
         key_prefix="tradewind",
         headers_enabled=True,
+        in_memory_fallback_enabled=True,  # Redis down: count in this process rather than fail sign-in
     )
     for endpoint in SIGN_IN_ENDPOINTS:
         view = app.view_functions[endpoint]

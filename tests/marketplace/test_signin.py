@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from dataclasses import replace
 
@@ -9,8 +10,9 @@ import pytest
 
 from marketplace import create_app
 from marketplace.accounts import service
+from marketplace.accounts.service import create_user
 from marketplace.platform import Platform
-from tests.conftest import PASSWORD, Orgs, unavailable
+from tests.conftest import PASSWORD, Orgs, org_of, unavailable
 from tests.marketplace.test_pages import csrf_of, login
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -138,8 +140,11 @@ def test_limits_are_shared_through_redis_when_it_is_set(platform, orgs: Orgs) ->
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
         unavailable(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    user = orgs.buyer()
-    address = {"REMOTE_ADDR": f"203.0.113.{uuid.uuid4().int % 250 + 1}"}
+    # Redis outlives this run and is shared: an email and an address no earlier run has used
+    with platform.db.session() as s:
+        org = org_of(platform, orgs.buyer())
+        user = create_user(s, org, email=f"{uuid.uuid4().hex}@example.com", name="Redis", password=PASSWORD)
+    address = {"REMOTE_ADDR": f"2001:db8::{uuid.uuid4().hex[:4]}"}
     first, second = (app_with(platform, redis_url=REDIS_URL).test_client() for _ in range(2))
     for n in range(5):
         client = (first, second)[n % 2]
@@ -149,6 +154,29 @@ def test_limits_are_shared_through_redis_when_it_is_set(platform, orgs: Orgs) ->
     assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
     keys = redis.Redis.from_url(REDIS_URL).keys(f"*{user.email}*")
     assert keys, "the counts should live in Redis"
+
+
+def test_sign_in_works_and_stays_limited_while_redis_is_down(platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    client = app_with(platform, redis_url=dead).test_client()
+    user = orgs.buyer()
+    assert client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD}).status_code == 201
+    for _ in range(5):
+        assert client.post("/api/v1/tokens", json={"email": user.email, "password": "guess"}).status_code == 401
+    assert client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD}).status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(platform) -> None:  # type: ignore[no-untyped-def]
+    """One proxy in front: each client behind it has its own budget; without the setting the header is ignored."""
+    body = {"email": "nobody@example.com", "password": "guess"}
+    for hops, second_client in ((1, 401), (0, 429)):
+        client = app_with(platform, proxy_hops=hops, signin_limits_per_address="2 per minute").test_client()
+        for _ in range(2):
+            client.post("/api/v1/tokens", json=body, headers={"X-Forwarded-For": "192.0.2.1"})
+        other = client.post("/api/v1/tokens", json=body, headers={"X-Forwarded-For": "192.0.2.2"})
+        assert other.status_code == second_client, hops
 
 
 def test_logout_ends_the_session_for_every_copy_of_the_cookie(app, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
