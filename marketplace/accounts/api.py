@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from marketplace.accounts.models import ApiToken
-from marketplace.accounts.schemas import TokenRequest, parse
+from marketplace.accounts.schemas import TokenRequest
 from marketplace.accounts.service import authenticate, issue_token, revoke_token, tokens_of
-from marketplace.api import api_user, body
+from marketplace.api import api_user, parse_body
 from marketplace.db import as_utc
 from marketplace.web import db
 
@@ -35,7 +35,7 @@ def token_json(row: ApiToken) -> dict[str, Any]:
 
 @bp.post("/tokens")
 def token() -> Any:
-    request_ = parse(TokenRequest, body())
+    request_ = parse_body(TokenRequest)
     user = authenticate(db(), request_.email, request_.password)
     row, plain = issue_token(db(), user, request_.name, request_.days)
     return jsonify({**token_json(row), "token": plain}), 201

@@ -1,48 +1,27 @@
-"""Request models of the accounts API and forms: signing in for a token, naming a new token."""
+"""Accounts requests: signing in for an API token, and naming a new token."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import StringConstraints
 
 from marketplace.accounts.service import MAX_TOKEN_DAYS
-from marketplace.errors import Invalid
+from marketplace.validate import Schema, Text, Whole
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _plain_text(value: str) -> str:
-    """Refuse control characters and lone surrogates (no database column can hold them)."""
-    if any(ord(char) < 0x20 or ord(char) == 0x7F or 0xD800 <= ord(char) <= 0xDFFF for char in value):
-        raise ValueError("control characters are not allowed")
-    return value
+Password = Annotated[str, StringConstraints(strip_whitespace=False, max_length=1024)]
+"""Taken exactly as typed: spaces at either end belong to it."""
 
 
-PlainText = AfterValidator(_plain_text)
+class NewToken(Schema):
+    """A token's name and lifetime in days (the tokens page's form, and part of the API request)."""
 
-
-class NewToken(BaseModel):
-    """A token's name and lifetime (the page's form, and part of the API request)."""
-
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-    name: Annotated[str, Field(max_length=100), PlainText] = "api"
-    days: Annotated[int, Field(ge=1, le=MAX_TOKEN_DAYS)] | None = None
+    name: Text(100) = "api"  # type: ignore[valid-type]
+    days: Whole(MAX_TOKEN_DAYS) | None = None  # type: ignore[valid-type]
 
 
 class TokenRequest(NewToken):
     """POST /api/v1/tokens: credentials, and the new token's name and lifetime."""
 
-    email: Annotated[str, Field(max_length=254), PlainText]
-    password: Annotated[str, Field(max_length=1024)]
-
-
-def parse(model: type[M], data: Any, *, strict: bool = True) -> M:
-    """`data` as `model`, or Invalid naming the first bad field. Forms pass strict=False (all strings)."""
-    try:
-        return model.model_validate(data, strict=strict)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or None
-        raise Invalid("%(name)s: %(problem)s", field, name=field or "body", problem=error["msg"]) from None
+    email: Text(254, min_length=1)  # type: ignore[valid-type]
+    password: Password

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.accounts.schemas import NewToken, parse
+from marketplace.accounts.schemas import NewToken
 from marketplace.accounts.service import (
     MAX_TOKEN_DAYS,
     TOKEN_DAYS,
@@ -19,7 +19,7 @@ from marketplace.accounts.service import (
 from marketplace.errors import Unauthenticated
 from marketplace.rfq.service import rfqs_for
 from marketplace.trades.service import trades_for
-from marketplace.web import current_user, db, local_path, login_required, sign_in, sign_out
+from marketplace.web import current_user, db, form_of, local_path, login_required, sign_in, sign_out
 
 bp = Blueprint("accounts", __name__)
 
@@ -77,8 +77,7 @@ def tokens() -> Any:
 @login_required
 def new_token() -> Any:
     """The new token appears once, in this response only: never in a flash or the session cookie."""
-    form = {"name": request.form.get("name", ""), "days": request.form.get("days") or None}
-    wanted = parse(NewToken, form, strict=False)
+    wanted = form_of(NewToken)
     _row, plain = issue_token(db(), current_user(), wanted.name, wanted.days)
     return _tokens_page(new_token=plain)
 
