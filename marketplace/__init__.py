@@ -124,6 +124,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         message = exc.description or exc.name
         if wants_json():
             return jsonify({"error": {"code": code, "message": message, "field": None}}), exc.code
+        if exc.description == type(exc).description:  # the server's own English: say it in the page's language
+            message = gettext(labels.HTTP_ERROR.get(exc.code or 0, labels.HTTP_ERROR_OTHER))
         return render_template("error.html", message=message, status=exc.code), exc.code
 
     return app

@@ -58,6 +58,15 @@ OUTCOME = {  # how a closed trade was split (ledger.merkle.Outcome)
 RATE_SOURCE = {"ECB euro foreign exchange reference rates": N_("ECB euro foreign exchange reference rates")}
 DOCUMENT_KIND = {"bill_of_lading": N_("bill of lading"), "evidence": N_("dispute evidence")}
 
+HTTP_ERROR = {  # pages' words for the web server's own errors (the JSON API keeps the server's English)
+    400: N_("The request was not understood."),
+    403: N_("You may not open this page."),
+    404: N_("There is no such page."),
+    405: N_("This address does not take that kind of request."),
+    413: N_("What was sent is too large."),
+}
+HTTP_ERROR_OTHER = N_("The request could not be completed.")
+
 GROUPS: dict[str, dict[str, str]] = {
     "status": STATUS,
     "kind": ORG_KIND,

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from i18n import UI_LOCALES, ui_locale
@@ -118,7 +119,9 @@ def check_csrf() -> None:
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
     if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-        abort(400, description="The form expired or did not come from this site. Reload the page and try again.")
+        abort(
+            400, description=gettext("The form expired or did not come from this site. Reload the page and try again.")
+        )
 
 
 CONTENT_SECURITY_POLICY = (

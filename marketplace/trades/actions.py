@@ -78,7 +78,7 @@ def _queue(
             reference=f"trade:{trade.id}:{action}",
         )
     trade.pending_outbox_id = last.id if last else None
-    trade.last_error = None
+    trade.last_error = trade.failed_action = None
     session.flush()
     return trade
 

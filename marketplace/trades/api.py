@@ -41,6 +41,7 @@ def trade_json(trade: Trade) -> dict[str, Any]:
         "status": trade.status,
         "pending_action": trade.pending_action,
         "last_error": trade.last_error,
+        "failed_action": trade.failed_action,
         "deal_id": trade.terms_digest,  # the deal's key in TradeEscrow
         "terms": trades.terms_document(trade),
         "terms_digest": trade.terms_digest,

@@ -48,7 +48,8 @@ class Trade(Base):
     status: Mapped[str] = mapped_column(String(20), default=TradeStatus.AWAITING_FUNDING, index=True)
     pending_action: Mapped[str | None] = mapped_column(String(16))
     pending_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("chain_outbox.id"))
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)  # why the last chain action failed
+    failed_action: Mapped[str | None] = mapped_column(String(16))  # which one it was
     document_hash: Mapped[str | None] = mapped_column(String(66))
     released_milestones: Mapped[int] = mapped_column(Integer, default=0)
     shipped_at: Mapped[int | None] = mapped_column(BigInteger)  # chain time (unix seconds)

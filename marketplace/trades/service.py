@@ -249,7 +249,7 @@ def surface_failures(session: Session) -> None:
         .where(OutboxTx.status == TxStatus.FAILED)
     )
     for trade, tx in rows:
-        trade.last_error = f"{trade.pending_action} failed: {tx.error}"
+        trade.failed_action, trade.last_error = trade.pending_action, tx.error
         trade.pending_action, trade.pending_outbox_id = None, None
 
 

@@ -23,6 +23,7 @@ from marketplace.trades.models import TradeStatus
 from marketplace.validate import invalid
 from tests.conftest import Orgs
 from tests.marketplace import flow
+from tests.marketplace.test_pages import login
 
 
 def outbox_count(platform) -> int:  # type: ignore[no-untyped-def]
@@ -175,7 +176,7 @@ def test_funding_twice_is_refused_and_queues_nothing(platform, orgs: Orgs, worke
     assert outbox_count(platform) == queued
 
 
-def test_a_failed_chain_call_gives_the_action_back_with_the_reason(platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_chain_call_gives_the_action_back_with_the_reason(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
     exporter, buyer = orgs.exporter(), orgs.buyer()
     worker.drain()  # faucet first
     trade_id = flow.accepted(platform, exporter, buyer)
@@ -195,4 +196,7 @@ def test_a_failed_chain_call_gives_the_action_back_with_the_reason(platform, org
     failed = flow.trade(platform, trade_id)
     assert failed.status == TradeStatus.AWAITING_FUNDING
     assert failed.pending_action is None
-    assert "fund failed" in failed.last_error and "ERC20InsufficientBalance" in failed.last_error
+    assert failed.failed_action == "fund" and "ERC20InsufficientBalance" in failed.last_error
+    client = app.test_client()
+    login(client, buyer)  # a Japanese buyer: the failed action in words, then the node's reason
+    assert "入金は完了しませんでした: " in client.get(f"/trades/{trade_id}").text

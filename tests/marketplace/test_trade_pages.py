@@ -135,3 +135,12 @@ def test_german_keeps_listing_and_quote_apart() -> None:
     assert listings and all("Angebot" not in str(m.string) for m in listings), [
         (m.id, m.string) for m in listings if "Angebot" in str(m.string)
     ]
+
+
+def test_the_servers_own_errors_speak_the_pages_language(client) -> None:  # type: ignore[no-untyped-def]
+    missing = client.get("/no-such-page?lang=ja")
+    assert missing.status_code == 404 and "このページはありません。" in missing.text
+    expired = client.post("/login?lang=de", data={"email": "a@b.example", "password": "x"})
+    assert expired.status_code == 400 and "Das Formular ist abgelaufen" in expired.text
+    api = client.get("/api/v1/no-such-thing?lang=ja")
+    assert api.status_code == 404 and api.json["error"]["message"].startswith("The requested URL was not found")
