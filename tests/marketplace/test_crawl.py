@@ -90,6 +90,8 @@ def world(platform, worker) -> World:  # type: ignore[no-untyped-def]
         trades[state] = funded(platform, worker, exporter, buyer)
         _with_file(platform, worker, actions.dispute, buyer, trades[state], statement)
     act(platform, worker, actions.rule, desk, trades["ruled"], "100.00")
+    trades["refunded"] = funded(platform, worker, exporter, buyer)
+    act(platform, worker, actions.refund, exporter, trades["refunded"])
     trades["settled"] = funded(platform, worker, exporter, buyer)
     act(platform, worker, actions.propose_settlement, exporter, trades["settled"], "250.00")
     act(platform, worker, actions.accept_settlement, buyer, trades["settled"])

@@ -10,6 +10,7 @@ from ledger.chain import time_travel
 from ledger.contracts import STABLECOIN, bind
 from ledger.sandbox import DAY
 from ledger.verify import verify_bundle
+from marketplace import create_app
 from marketplace.config import Config
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.platform import start
@@ -22,6 +23,7 @@ from marketplace.worker import Worker
 from tests.conftest import Orgs
 from tests.marketplace import flow
 from tests.marketplace.flow import act, funded
+from tests.marketplace.test_pages import login
 
 
 def token_balance(platform, address: str) -> int:  # type: ignore[no-untyped-def]
@@ -116,6 +118,8 @@ def test_the_worker_applies_default_outcomes_when_deadlines_pass(tmp_path) -> No
     shipped = funded(platform, worker, exporter, buyer)
     act(platform, worker, actions.mark_shipped, exporter, shipped, "0x" + "bb" * 32)
     assert flow.trade(platform, shipped).status == TradeStatus.SHIPPED
+    disputed = funded(platform, worker, exporter, buyer)
+    act(platform, worker, actions.dispute, buyer, disputed, "0x" + "cc" * 32)
 
     time_travel(platform.w3, 40 * DAY)  # past the inspection period and the shipping deadline
     worker.drain()
@@ -123,4 +127,11 @@ def test_the_worker_applies_default_outcomes_when_deadlines_pass(tmp_path) -> No
         outcome = {t.id: (t.status, t.outcome) for t in s.scalars(select(Trade))}
     assert outcome[unshipped] == (TradeStatus.REFUNDED, "refunded")
     assert outcome[shipped] == (TradeStatus.RELEASED, "released")
+    assert outcome[disputed] == (TradeStatus.RESOLVED, "default_ruled")
+    split = trades.split(flow.trade(platform, disputed))
+    assert split is not None and split["buyer"].minor > 0 and split["seller"].minor > 0
+    client = create_app(platform=platform).test_client()
+    login(client, exporter)  # a German exporter sees the default split in words and in dollars
+    page = client.get(f"/trades/{disputed}").text
+    assert "aufgeteilt nach Standardentscheidung" in page and split["buyer"].format("de") in page
     platform.close()
