@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_percent
 from flask import Flask, jsonify, render_template, request
 from flask_babel import Babel, format_datetime, gettext
 from flask_limiter.errors import RateLimitExceeded
@@ -82,6 +84,9 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         content_locale=web.content_locale,
         ui_locale=web.select_locale,
         direction=lambda: direction(web.select_locale()),
+    )
+    app.jinja_env.filters["bps"] = lambda bps: format_percent(
+        Decimal(bps) / 10_000, locale=web.content_locale(), decimal_quantization=False
     )
     app.jinja_env.filters["label"] = lambda code, group: gettext(labels.words(code, group))
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")

@@ -77,6 +77,9 @@ def test_statuses_actions_and_messages_speak_the_viewers_language(app, platform,
     login(seller, exporter)
     buyer_csrf = login(customer, buyer)
     assert '<span class="badge awaiting_funding">入金待ち</span>' in customer.get(f"/trades/{trade_id}").text
+    german = seller.get(f"/trades/{trade_id}").text
+    assert "Kupferkabel 3x2,5" in german  # the goods in the viewer's language, not the terms' English
+    assert "<td>100\xa0%</td>" in german and "Schiedsgebühr 2\xa0%" in german  # percentages as Germans write them
     assert '<span class="badge">買い手</span>' in customer.get("/dashboard").text
     assert '<span class="badge">Exporteur</span>' in seller.get("/dashboard").text
 
