@@ -41,6 +41,7 @@ class Config:
     default_buyer_bps: int = 5000
     redis_url: str = ""
     secure_cookies: bool = False
+    session_hours: float = 12.0  # a sign-in lasts this long, however active the user is
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted
     signin_limits_per_address: str = "20 per minute; 200 per hour"
     signin_limits_per_email: str = "5 per minute; 20 per hour"
@@ -66,6 +67,7 @@ class Config:
             redis_url=env.get("REDIS_URL", ""),
             secure_cookies=env.get("SESSION_COOKIE_SECURE", "0").strip().lower() in ("1", "true", "yes", "on"),
             proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
+            session_hours=float(env.get("SESSION_LIFETIME_HOURS", "12")),
             signin_limits_per_address=env.get("SIGNIN_LIMITS_PER_ADDRESS", cls.signin_limits_per_address),
             signin_limits_per_email=env.get("SIGNIN_LIMITS_PER_EMAIL", cls.signin_limits_per_email),
             documents_dir=Path(env["TRADEWIND_DOCUMENTS_DIR"]) if env.get("TRADEWIND_DOCUMENTS_DIR") else None,

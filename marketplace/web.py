@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -57,10 +58,16 @@ def rollback() -> None:
 
 
 def current_user() -> User | None:
-    """The signed-in user, if the session cookie is still valid (not from before a logout)."""
+    """The signed-in user, if the session cookie is still valid: not from before a logout, nor older than
+    SESSION_LIFETIME_HOURS."""
     if "user" not in g:
-        user_id = session.get("user_id")
-        g.user = session_user(db(), user_id, session.get("session_version")) if isinstance(user_id, int) else None
+        user_id, signed_in_at = session.get("user_id"), session.get("signed_in_at")
+        current = (
+            isinstance(user_id, int)
+            and isinstance(signed_in_at, int)
+            and time.time() - signed_in_at < platform().config.session_hours * 3600
+        )
+        g.user = session_user(db(), user_id, session.get("session_version")) if current else None
     return g.user
 
 
@@ -70,6 +77,7 @@ def sign_in(user: User) -> None:
     session.clear()
     session["user_id"] = user.id
     session["session_version"] = user.session_version
+    session["signed_in_at"] = int(time.time())
     if lang:
         session["lang"] = lang
     g.user = user

@@ -194,6 +194,20 @@ def test_logout_ends_the_session_for_every_copy_of_the_cookie(app, orgs: Orgs) -
     assert client.get("/dashboard").status_code == 200
 
 
+def test_a_sign_in_expires_after_the_session_lifetime(app, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    user = orgs.buyer()
+    client = app.test_client()
+    login(client, user)
+    hours = platform.config.session_hours
+    with client.session_transaction() as cookie:  # signed by the app: as if the hours had passed
+        cookie["signed_in_at"] -= int(hours * 3600) - 60
+    assert client.get("/dashboard").status_code == 200
+    with client.session_transaction() as cookie:
+        cookie["signed_in_at"] -= 120
+    expired = client.get("/dashboard")
+    assert expired.status_code == 302 and "/login" in expired.headers["Location"]
+
+
 def test_session_cookie_is_secure_when_configured(platform, orgs: Orgs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from marketplace.config import Config
 
