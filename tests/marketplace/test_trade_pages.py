@@ -6,7 +6,14 @@ from __future__ import annotations
 from babel.messages.pofile import read_po
 
 from i18n import TRANSLATIONS
+from ledger.merkle import Outcome
+from marketplace import labels
+from marketplace.accounts.models import OrgKind
+from marketplace.pricing.fx import EcbRates
+from marketplace.rfq.models import QuoteStatus, RfqStatus
 from marketplace.trades import actions
+from marketplace.trades.models import BatchStatus, DocumentKind, TradeStatus
+from marketplace.trades.service import _EVENT_EFFECT
 from tests.conftest import Orgs
 from tests.marketplace import flow
 from tests.marketplace.flow import act, funded
@@ -147,3 +154,14 @@ def test_the_servers_own_errors_speak_the_pages_language(client) -> None:  # typ
     assert expired.status_code == 400 and "Das Formular ist abgelaufen" in expired.text
     api = client.get("/api/v1/no-such-thing?lang=ja")
     assert api.status_code == 404 and api.json["error"]["message"].startswith("The requested URL was not found")
+
+
+def test_every_stored_code_has_words_to_show() -> None:
+    """A new status, kind, outcome or action without words would break the pages that show it."""
+    statuses = {s.value for enum in (RfqStatus, QuoteStatus, TradeStatus, BatchStatus) for s in enum}
+    assert statuses <= labels.STATUS.keys()
+    assert {k.value for k in OrgKind} <= labels.ORG_KIND.keys()
+    assert {o.name.lower() for o in Outcome} <= labels.OUTCOME.keys()
+    assert {k.value for k in DocumentKind} <= labels.DOCUMENT_KIND.keys()
+    assert {a for _, _, done in _EVENT_EFFECT.values() for a in done} <= labels.ACTION.keys()
+    assert EcbRates.source in labels.RATE_SOURCE
