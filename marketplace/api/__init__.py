@@ -3,9 +3,10 @@ preferences) and the blueprint that gathers the domains' routes under /api/v1.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel
 
 from ledger import safejson
@@ -14,8 +15,6 @@ from marketplace.accounts.service import require, user_for_token
 from marketplace.catalog.schemas import ViewerQuery
 from marketplace.errors import Invalid, Unauthenticated
 from marketplace.web import db
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def body() -> dict[str, Any]:
@@ -47,8 +46,31 @@ def require_api_user(*kinds: OrgKind) -> User:
     return user
 
 
-def parse_body(schema: type[M]) -> M:
-    """The request's JSON object checked by `schema` (a refusal is a 400 naming the field)."""
+M = TypeVar("M", bound=BaseModel)
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def accepts(body: type[BaseModel] | None = None, query: type[BaseModel] | None = None) -> Callable[[V], V]:
+    """Declare a route's request schemas: `parse_body` checks the body with them, and the OpenAPI
+    document (marketplace.api.openapi) describes the route with them."""
+
+    def mark(view: V) -> V:
+        view.request_schemas = {"body": body, "query": query}  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def declared(view: Callable[..., Any], part: str) -> type[BaseModel] | None:
+    """The schema that `accepts` declared for the view's `part` ("body" or "query"), if any."""
+    return getattr(view, "request_schemas", {}).get(part)
+
+
+def parse_body(schema: type[M] | None = None) -> M:
+    """The request's JSON object checked by `schema`, by default the body schema its route declared
+    with `accepts` (a refusal is a 400 naming the field)."""
+    schema = schema or declared(current_app.view_functions[request.endpoint], "body")  # type: ignore[assignment]
+    assert schema is not None, f"{request.endpoint} declares no body schema"
     return schema.model_validate(body())
 
 
@@ -72,4 +94,12 @@ def api_blueprint() -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     for child in (accounts, catalog, rfq, trades):
         bp.register_blueprint(child)
+    bp.add_url_rule("/openapi.json", "openapi", openapi_document)
     return bp
+
+
+def openapi_document() -> Any:
+    """GET /api/v1/openapi.json."""
+    from marketplace.api.openapi import document
+
+    return jsonify(document(current_app))

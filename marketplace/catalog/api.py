@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from marketplace.accounts.models import OrgKind
-from marketplace.api import parse_body, require_api_user, viewer_prefs
-from marketplace.catalog.schemas import ListingIn
+from marketplace.api import accepts, parse_body, require_api_user, viewer_prefs
+from marketplace.catalog.schemas import ListingIn, ViewerQuery
 from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
 from marketplace.web import db, platform
 
@@ -16,6 +16,7 @@ bp = Blueprint("catalog_api", __name__)
 
 
 @bp.get("/listings")
+@accepts(query=ViewerQuery)
 def listings() -> Any:
     locale, currency = viewer_prefs()
     rates = platform().rates
@@ -23,14 +24,16 @@ def listings() -> Any:
 
 
 @bp.get("/listings/<int:listing_id>")
+@accepts(query=ViewerQuery)
 def listing(listing_id: int) -> Any:
     locale, currency = viewer_prefs()
     return jsonify(view_listing(get_listing(db(), listing_id), locale, currency, platform().rates).as_json())
 
 
 @bp.post("/listings")
+@accepts(ListingIn, query=ViewerQuery)
 def new_listing() -> Any:
     user = require_api_user(OrgKind.EXPORTER)
-    created = create_listing(db(), user, **parse_body(ListingIn).model_dump())
+    created = create_listing(db(), user, **parse_body().model_dump())
     locale, currency = viewer_prefs()
     return jsonify(view_listing(created, locale, currency, platform().rates).as_json()), 201

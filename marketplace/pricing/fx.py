@@ -76,7 +76,7 @@ class EcbRates:
         converter = _ecb()
         for code in (base, quote):
             if code not in converter.currencies:
-                raise Invalid(f"no ECB reference rate for {code}", "currency")
+                raise Invalid("no ECB reference rate for %(code)s", "currency", code=code)
         day = min(on or fetched.date(), self.latest_date(base, quote))
         for back in range(_MAX_DAYS_BACK):  # weekends and holidays have no fixing: take the last one
             published = day - timedelta(days=back)
@@ -85,4 +85,11 @@ class EcbRates:
             except RateNotFoundError:
                 continue
             return RateSnapshot(base, quote, _SIGNIFICANT.plus(rate), self.source, published, fetched)
-        raise Invalid(f"no ECB rate {base}/{quote} in the {_MAX_DAYS_BACK} days before {day}", "currency")
+        raise Invalid(
+            "no ECB rate %(base)s/%(quote)s in the %(days)s days before %(day)s",
+            "currency",
+            base=base,
+            quote=quote,
+            days=_MAX_DAYS_BACK,
+            day=day.isoformat(),
+        )

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from marketplace.accounts.models import OrgKind
-from marketplace.api import api_user, parse_body, require_api_user
+from marketplace.api import accepts, api_user, parse_body, require_api_user
 from marketplace.db import as_utc
 from marketplace.rfq.models import Quote, Rfq
 from marketplace.rfq.schemas import QuoteIn, RfqIn
@@ -53,9 +53,10 @@ def rfq_json(rfq: Rfq) -> dict[str, Any]:
 
 
 @bp.post("/rfqs")
+@accepts(RfqIn)
 def new_rfq() -> Any:
     user = require_api_user(OrgKind.BUYER)
-    rfq = create_rfq(db(), user, **parse_body(RfqIn).model_dump())
+    rfq = create_rfq(db(), user, **parse_body().model_dump())
     return jsonify(rfq_json(rfq)), 201
 
 
@@ -65,7 +66,8 @@ def rfq(rfq_id: int) -> Any:
 
 
 @bp.post("/rfqs/<int:rfq_id>/quotes")
+@accepts(QuoteIn)
 def new_quote(rfq_id: int) -> Any:
     user = require_api_user(OrgKind.EXPORTER)
-    quote = submit_quote(db(), user, rfq_id, **parse_body(QuoteIn).model_dump())
+    quote = submit_quote(db(), user, rfq_id, **parse_body().model_dump())
     return jsonify(quote_json(quote)), 201

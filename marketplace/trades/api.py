@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, url_for
 
-from marketplace.api import api_user, parse_body
+from marketplace.api import accepts, api_user, parse_body
 from marketplace.trades import actions, documents
 from marketplace.trades import service as trades
 from marketplace.trades.models import Trade, TradeDocument
@@ -85,8 +85,9 @@ def fund(trade_id: int) -> Any:
 
 
 @bp.post("/trades/<int:trade_id>/ship")
+@accepts(ShipmentIn)
 def ship(trade_id: int) -> Any:
-    doc_hash = parse_body(ShipmentIn).document_hash
+    doc_hash = parse_body().document_hash
     return _act(actions.mark_shipped(db(), api_user(), trade_id, platform().ctx, doc_hash))
 
 
@@ -106,14 +107,16 @@ def refund(trade_id: int) -> Any:
 
 
 @bp.post("/trades/<int:trade_id>/dispute")
+@accepts(DisputeIn)
 def dispute(trade_id: int) -> Any:
-    evidence = parse_body(DisputeIn).evidence_hash
+    evidence = parse_body().evidence_hash
     return _act(actions.dispute(db(), api_user(), trade_id, platform().ctx, evidence))
 
 
 @bp.post("/trades/<int:trade_id>/settlement")
+@accepts(SplitIn)
 def propose_settlement(trade_id: int) -> Any:
-    amount = parse_body(SplitIn).buyer_amount
+    amount = parse_body().buyer_amount
     return _act(actions.propose_settlement(db(), api_user(), trade_id, platform().ctx, amount))
 
 
@@ -123,8 +126,9 @@ def accept_settlement(trade_id: int) -> Any:
 
 
 @bp.post("/trades/<int:trade_id>/ruling")
+@accepts(SplitIn)
 def ruling(trade_id: int) -> Any:
-    amount = parse_body(SplitIn).buyer_amount
+    amount = parse_body().buyer_amount
     return _act(actions.rule(db(), api_user(), trade_id, platform().ctx, amount))
 
 

@@ -333,6 +333,8 @@ def explicit_cases(w: World) -> list[tuple[str, Callable[[Any], Any]]]:
             ("post", f"/api/v1/trades/{bad}/settlement/accept", w.seller),
             ("post", f"/api/v1/trades/{w.trade}/milestones/{bad}/release", w.buyer),
             ("get", f"/api/v1/trades/{bad}/bundle", w.buyer),
+            ("get", f"/api/v1/trades/{bad}/documents/1", w.buyer),
+            ("get", f"/api/v1/trades/{w.trade}/documents/{bad}", w.buyer),
             ("delete", f"/api/v1/tokens/{bad}", w.buyer),
         ):
             cases.append((f"{method} {path}", lambda c, m=method, p=path, h=headers: getattr(c, m)(p, headers=h)))

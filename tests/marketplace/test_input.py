@@ -104,3 +104,22 @@ def test_api_timestamps_carry_their_time_zone_and_quotes_their_note(client, plat
     assert posted["note"] == "incl. packing"
     for moment in (posted["valid_until"], posted["created_at"], fetched["created_at"]):
         assert datetime.fromisoformat(moment).utcoffset() is not None, moment
+
+
+def test_the_openapi_document_describes_every_route_with_the_schemas_it_checks(client, app) -> None:  # type: ignore[no-untyped-def]
+    doc = client.get("/api/v1/openapi.json").json
+    routes = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert {(path, method) for path, ops in doc["paths"].items() for method in ops} == routes
+    schemas = doc["components"]["schemas"]
+    assert schemas["ListingIn"]["properties"]["sku"]["maxLength"] == 64
+    assert schemas["QuoteIn"]["properties"]["valid_days"]["maximum"] == 365
+    assert doc["paths"]["/rfqs"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RfqIn"
+    }
+    assert {p["name"] for p in doc["paths"]["/listings"]["get"]["parameters"]} == {"locale", "currency"}
+    assert "TokenRequest" in schemas and "Error" in schemas

@@ -1,0 +1,102 @@
+"""The OpenAPI 3.1 document of /api/v1, built from the routes and the pydantic request schemas they
+declare (`accepts`): pydantic's own JSON Schema, no framework."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from marketplace.accounts.schemas import TokenRequest
+from marketplace.api import declared
+
+PREFIX = "/api/v1"
+_ENDPOINT_BODIES: dict[str, type[BaseModel]] = {"api.accounts_api.token": TokenRequest}
+"""Routes that check their body themselves rather than through `accepts`."""
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "field"],
+            "properties": {
+                "code": {"type": "string", "examples": ["invalid", "not_found", "conflict"]},
+                "message": {"type": "string"},
+                "field": {"type": ["string", "null"]},
+            },
+        }
+    },
+}
+
+
+def _parameters(rule: str, query: type[BaseModel] | None) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        }
+        for name in re.findall(r"<int:(\w+)>", rule)
+    ]
+    if query is not None:
+        schema = query.model_json_schema()
+        params += [
+            {"name": name, "in": "query", "required": False, "schema": prop}
+            for name, prop in schema.get("properties", {}).items()
+        ]
+    return params
+
+
+def document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document of every /api/v1 route of `app`."""
+    operations: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None]] = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX) or rule.endpoint == "api.openapi":
+            continue
+        view = app.view_functions[rule.endpoint]
+        body = declared(view, "body") or _ENDPOINT_BODIES.get(rule.endpoint)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operations.append((rule.rule, method, rule.endpoint, body, declared(view, "query")))
+    bodies = {op[3] for op in operations if op[3] is not None}
+    refs, defs = models_json_schema(
+        [(model, "validation") for model in sorted(bodies, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for rule, method, endpoint, body, query in operations:
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix(PREFIX))
+        view = app.view_functions[endpoint]
+        operation: dict[str, Any] = {
+            "operationId": endpoint.rsplit(".", 1)[-1],
+            "summary": (view.__doc__ or endpoint.rsplit(".", 1)[-1].replace("_", " ")).strip().splitlines()[0],
+            "parameters": _parameters(rule, query),
+            "responses": {
+                "2XX": {"description": "done (202: accepted, the chain confirms later)"},
+                "4XX": {
+                    "description": "refused; nothing was changed",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            },
+        }
+        if body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": refs[(body, "validation")]}},
+            }
+        paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Tradewind API", "version": "1"},
+        "servers": [{"url": PREFIX}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": {**defs.get("$defs", {}), "Error": _ERROR},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
