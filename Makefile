@@ -1,5 +1,7 @@
 # Tradewind: `make demo` and `make test` work on a fresh machine with Python 3.11 and Node 20.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
@@ -30,8 +32,8 @@ i18n/translations/%/LC_MESSAGES/messages.mo: i18n/translations/%/LC_MESSAGES/mes
 demo: install
 	$(BIN)/tradewind demo
 
-serve: install
-	$(BIN)/tradewind serve --demo
+serve: install install-node
+	$(BIN)/tradewind serve --demo --host $(HOST) --port $(PORT)
 
 worker: install
 	$(BIN)/tradewind worker

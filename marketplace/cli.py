@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -13,7 +14,8 @@ from pathlib import Path
 from ledger.chain import connect
 from ledger.errors import LedgerError
 from ledger.verify import verify_bundle
-from marketplace.config import Config
+from marketplace.config import Config, ConfigError
+from marketplace.serve_lock import InstanceInUse, ServeLock
 
 
 def _err(message: str) -> int:
@@ -43,26 +45,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if result.report.ok else 1
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    """SIGTERM ends `serve` as Ctrl-C does, so the worker, the database and the local node stop in order."""
+    raise KeyboardInterrupt
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the web app; with the embedded chain, the worker runs in a background thread."""
-    from ledger.chain import is_embedded
+    """Run the web app and, on a chain of its own, the worker in a background thread."""
     from marketplace import create_app
     from marketplace.demo import ARBITER, AUDITOR, BUYER, EXPORTER, PASSWORD, seed_trade_in_progress
-    from marketplace.platform import start
-    from marketplace.worker import Worker
+    from marketplace.serving import start_serving
 
-    platform = start(Config.from_env())
-    if args.demo:
-        seed_trade_in_progress(platform)
-        print(
-            f"Demo users (password {PASSWORD!r}): exporter {EXPORTER}, buyer {BUYER}, auditor {AUDITOR}, "
-            f"arbitration desk {ARBITER}"
-        )
-    if is_embedded(platform.w3) or args.with_worker:
-        Worker(platform).start_thread()
-    app = create_app(platform=platform)
-    print(f"Tradewind on http://{args.host}:{args.port} (chain {platform.ctx.chain_id})")
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    serving = start_serving(Config.from_env())
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        platform = serving.platform
+        if args.demo:
+            seed_trade_in_progress(platform)
+            print(
+                f"Demo users (password {PASSWORD!r}): exporter {EXPORTER}, buyer {BUYER}, auditor {AUDITOR}, "
+                f"arbitration desk {ARBITER}"
+            )
+        serving.start_worker(always=args.with_worker)
+        if serving.node is not None:
+            print(f"Chain data kept in {serving.node.state_file} (`tradewind reset` starts afresh)")
+        print(f"Chain RPC for auditors: {serving.rpc_url} (chain {platform.ctx.chain_id})", flush=True)
+        print(f"Tradewind on http://{args.host}:{args.port}", flush=True)
+        create_app(platform=platform).run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the shutdown short
+        serving.close()
     return 0
 
 
@@ -73,7 +85,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     config = Config.from_env()
     if not config.chain_rpc_url:
-        return _err("the worker needs CHAIN_RPC_URL: the in-process chain lives inside `tradewind serve`")
+        return _err("the worker needs CHAIN_RPC_URL: on the embedded default, `tradewind serve` runs the worker itself")
     worker = Worker(start(config))
     if args.once:
         print(worker.run_once())
@@ -101,14 +113,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    """Delete the embedded database (the in-process chain is gone after a restart anyway)."""
+    """Delete the embedded SQLite database and the local node's chain state, unless a server uses them."""
     config = Config.from_env()
     if not config.database_url.startswith("sqlite:///"):
         return _err("reset only removes the embedded SQLite database; drop other databases yourself")
-    path = Path(config.database_url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    print(f"removed {path}")
+    lock = ServeLock(config.instance_dir)
+    lock.acquire("reset its data")
+    try:
+        path = Path(config.database_url.removeprefix("sqlite:///"))
+        for doomed in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), config.chain_state_file):
+            if doomed.exists():
+                doomed.unlink()
+                print(f"removed {doomed}")
+    finally:
+        lock.release()
     return 0
 
 
@@ -120,11 +138,27 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", help="database URL (default: a fresh temporary SQLite file)")
     demo.add_argument("--json", action="store_true", help="print one JSON object instead of the story")
     demo.set_defaults(func=cmd_demo)
-    serve = sub.add_parser("serve", help="run the web app")
+    serve = sub.add_parser(
+        "serve",
+        help="run the web app",
+        description=(
+            "Run the web app. Without CHAIN_RPC_URL it starts a local Anvil node on 127.0.0.1:TRADEWIND_CHAIN_PORT "
+            "(default 8545) whose chain is kept in the instance folder (TRADEWIND_INSTANCE, default ./instance) "
+            "beside the SQLite database, so a restart keeps every organization, trade and settlement; it prints "
+            "that node's RPC URL for auditors and runs the worker in a background thread. With CHAIN_RPC_URL it "
+            "uses that node and leaves the worker to `tradewind worker`. Ctrl-C or SIGTERM stops it cleanly."
+        ),
+    )
     serve.add_argument("--demo", action="store_true", help="seed demo organizations and a trade in progress")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--with-worker", action="store_true", help="run the worker in-process with an RPC node too")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address the web app listens on (default: %(default)s; 0.0.0.0 for all)"
+    )
+    serve.add_argument("--port", type=int, default=5000, help="port the web app listens on (default: %(default)s)")
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run the worker in-process when CHAIN_RPC_URL is set (it always does on the embedded default)",
+    )
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="run the relay and indexer loop")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
@@ -134,7 +168,12 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--rpc", required=True, help="Ethereum JSON-RPC URL")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=cmd_verify)
-    reset = sub.add_parser("reset", help="delete the embedded SQLite database")
+    reset = sub.add_parser(
+        "reset",
+        help="delete the embedded SQLite database and chain state",
+        description="Delete the instance folder's SQLite database and the local node's chain state. Refuses while "
+        "a server runs on the instance folder.",
+    )
     reset.set_defaults(func=cmd_reset)
     return p
 
@@ -144,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except LedgerError as exc:
+    except (LedgerError, ConfigError, InstanceInUse) as exc:
         return _err(str(exc))
 
 

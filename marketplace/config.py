@@ -1,4 +1,5 @@
-"""Settings from the environment, with embedded defaults (SQLite file + in-process EVM)."""
+"""Settings from the environment, with embedded defaults: a SQLite file and, for `serve`, a local Anvil node,
+both kept in the instance folder."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ def _secret_file(path: Path, make: callable) -> str:  # type: ignore[valid-type]
     return path.read_text().strip()
 
 
+DATABASE_FILE = "tradewind.sqlite"
+CHAIN_STATE_FILE = "chain-state.json"
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _port(value: str) -> int:
+    """A TCP port number from a setting, or a clear error."""
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"TRADEWIND_CHAIN_PORT must be a port number (1-65535), not {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the app, the worker and the CLI need to know about their surroundings."""
@@ -27,6 +43,7 @@ class Config:
     instance_dir: Path = field(default_factory=lambda: Path(os.environ.get("TRADEWIND_INSTANCE", "instance")))
     database_url: str = ""
     chain_rpc_url: str = ""
+    chain_port: int = 8545
     master_key: str = ""
     secret_key: str = ""
     operator_key: str = ""
@@ -56,6 +73,7 @@ class Config:
         base = cls(
             database_url=env.get("DATABASE_URL", ""),
             chain_rpc_url=env.get("CHAIN_RPC_URL", ""),
+            chain_port=_port(env.get("TRADEWIND_CHAIN_PORT", "8545")),
             master_key=env.get("TRADEWIND_MASTER_KEY", ""),
             secret_key=env.get("TRADEWIND_SECRET_KEY", ""),
             operator_key=env.get("CHAIN_OPERATOR_KEY", ""),
@@ -81,11 +99,21 @@ class Config:
         return replace(
             self,
             instance_dir=folder,
-            database_url=self.database_url or f"sqlite:///{folder / 'tradewind.sqlite'}",
+            database_url=self.database_url or f"sqlite:///{folder / DATABASE_FILE}",
             documents_dir=(self.documents_dir or folder / "documents").resolve(),
             master_key=self.master_key or _secret_file(folder / "master.key", new_master_key),
             secret_key=self.secret_key or _secret_file(folder / "secret.key", lambda: secrets.token_hex(32)),
         )
+
+    @property
+    def chain_state_file(self) -> Path:
+        """Where the embedded setup's local node keeps its chain (used when CHAIN_RPC_URL is not set)."""
+        return self.instance_dir / CHAIN_STATE_FILE
+
+    @property
+    def local_node(self) -> bool:
+        """Whether `serve` runs its own chain node: yes unless CHAIN_RPC_URL names one."""
+        return not self.chain_rpc_url
 
     def __repr__(self) -> str:  # keep secrets out of logs
         return f"Config(database_url={self.database_url!r}, chain_rpc_url={self.chain_rpc_url!r})"

@@ -1,17 +1,16 @@
 """WSGI entry point for gunicorn: `gunicorn marketplace.wsgi:app`.
 
-On the embedded chain (no CHAIN_RPC_URL) the worker runs in this process, so run one gunicorn worker
-process; against a node, run `tradewind worker` beside it (or set TRADEWIND_INPROCESS_WORKER=1)."""
+Without CHAIN_RPC_URL this process starts the embedded default's local Anvil node (chain kept in the instance
+folder, stopped with the process) and runs the worker itself, so run one gunicorn worker process. Against a
+node of your own, run `tradewind worker` beside it (or set TRADEWIND_INPROCESS_WORKER=1)."""
 
 import os
 
-from ledger.chain import is_embedded
 from marketplace import create_app
 from marketplace.config import Config
-from marketplace.platform import start
-from marketplace.worker import Worker
+from marketplace.serving import start_serving
 
-_platform = start(Config.from_env())
-if is_embedded(_platform.w3) or os.environ.get("TRADEWIND_INPROCESS_WORKER") == "1":
-    Worker(_platform).start_thread()
-app = create_app(platform=_platform)
+serving = start_serving(Config.from_env())
+serving.start_worker(always=os.environ.get("TRADEWIND_INPROCESS_WORKER") == "1")
+print(f"Chain RPC for auditors: {serving.rpc_url}", flush=True)
+app = create_app(platform=serving.platform)

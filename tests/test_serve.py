@@ -1,0 +1,228 @@
+"""`tradewind serve` on the embedded default, run as a user runs it: a server process with its own local chain
+node, stopped and started again with every organization, trade and settlement kept, and auditable through the
+RPC URL it prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from marketplace.demo import BUYER, EXPORTER, PASSWORD
+from marketplace.serve_lock import ServeLock
+from tests.conftest import ANVIL, ROOT, unavailable
+
+TRADEWIND = [sys.executable, "-m", "marketplace.cli"]
+START_SECONDS = 180
+DOCUMENT_HASH = "0x" + "ab" * 32
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def embedded_env(instance: Path, chain_port: int) -> dict[str, str]:
+    """The environment of a fresh clone: no database or node configured, the instance folder of the test."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CHAIN_RPC_URL", "TRADEWIND_MASTER_KEY"}}
+    return {**env, "TRADEWIND_INSTANCE": str(instance), "TRADEWIND_CHAIN_PORT": str(chain_port)}
+
+
+def tradewind(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*TRADEWIND, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+@dataclass
+class Server:
+    """A `tradewind serve` process and what it printed."""
+
+    proc: subprocess.Popen[str]
+    log: Path
+    base: str
+    started_in: float
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text()
+
+    @property
+    def rpc_url(self) -> str:
+        found = re.search(r"Chain RPC for auditors: (\S+)", self.output)
+        assert found, self.output
+        return found.group(1)
+
+    def call(self, method: str, path: str, token: str | None = None, payload: dict[str, Any] | None = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(self.base + path, data, headers, method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def token(self, email: str) -> str:
+        return self.call("POST", "/api/v1/tokens", payload={"email": email, "password": PASSWORD})["token"]
+
+    def trade_until(self, trade_id: int, token: str, done: Any, seconds: float = 60) -> dict[str, Any]:
+        """Poll the trade until `done(trade)`: the worker thread in the server moves it."""
+        deadline = time.monotonic() + seconds
+        while True:
+            trade = self.call("GET", f"/api/v1/trades/{trade_id}", token)
+            if done(trade) or time.monotonic() > deadline:
+                assert done(trade), trade
+                return trade
+            time.sleep(0.3)
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int, log: Path) -> Iterator[Server]:
+    """`tradewind serve --demo --port P`, up until it answers; stopped with SIGINT (Ctrl-C) afterwards."""
+    began = time.monotonic()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [*TRADEWIND, "serve", "--demo", "--port", str(port)], env=env, cwd=ROOT, stdout=out, stderr=out, text=True
+        )
+    server = Server(proc, log, f"http://127.0.0.1:{port}", 0.0)
+    try:
+        while True:
+            assert proc.poll() is None, f"serve exited with {proc.returncode}:\n{server.output}"
+            assert time.monotonic() - began < START_SECONDS, f"serve did not answer:\n{server.output}"
+            try:
+                urllib.request.urlopen(server.base + "/", timeout=2)
+                break
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        server.started_in = time.monotonic() - began
+        yield server
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, server.output[-3000:]
+
+
+@pytest.fixture
+def anvil_installed() -> None:
+    if not ANVIL.exists():
+        unavailable("Anvil is not installed (npm ci installs it into node_modules)")
+
+
+@pytest.mark.anvil
+def test_serve_keeps_its_data_across_a_restart_and_bundles_verify(tmp_path: Path, anvil_installed: None) -> None:
+    instance, chain_port, port = tmp_path / "instance", free_port(), free_port()
+    env = embedded_env(instance, chain_port)
+
+    with serving(env, port, tmp_path / "serve-1.log") as first:
+        rpc_url = first.rpc_url
+        assert rpc_url == f"http://127.0.0.1:{chain_port}"
+        seller, buyer = first.token(EXPORTER), first.token(BUYER)
+        first.trade_until(1, buyer, lambda t: t["status"] == "funded")  # the seeded trade, funded by the worker
+        assert first.call("POST", "/api/v1/trades/1/ship", seller, {"document_hash": DOCUMENT_HASH})
+        first.trade_until(1, buyer, lambda t: t["status"] == "shipped")
+        first.call("POST", "/api/v1/trades/1/release", buyer, {})
+        settled = first.trade_until(1, buyer, lambda t: t["status"] == "released" and t["anchored"])
+        bundle = first.call("GET", "/api/v1/trades/1/bundle", buyer)
+
+        # While it runs, neither a second server nor `reset` may touch its instance folder.
+        second = tradewind(env, "serve", "--port", str(free_port()))
+        assert second.returncode == 2 and "is running on" in second.stderr, second.stderr
+        refused = tradewind(env, "reset")
+        assert refused.returncode != 0 and "stop it before you reset" in refused.stderr, refused.stderr
+        assert (instance / "tradewind.sqlite").exists() and (instance / "chain-state.json").exists()
+    assert (instance / "chain-state.json").stat().st_size > 0
+
+    with serving(env, port, tmp_path / "serve-2.log") as again:
+        assert again.rpc_url == rpc_url
+        buyer = again.token(BUYER)  # the organizations and their users are still there
+        kept = again.call("GET", "/api/v1/trades/1", buyer)
+        assert kept == settled
+        assert again.call("GET", "/api/v1/trades/1/bundle", buyer) == bundle
+
+        # An auditor checks the bundle through the printed RPC URL, with nothing from our database.
+        path = tmp_path / "bundle.json"
+        path.write_text(json.dumps(bundle))
+        verified = tradewind(env, "verify", str(path), "--rpc", rpc_url)
+        assert verified.returncode == 0 and verified.stdout.strip().endswith("VERIFIED"), verified.stdout
+
+        # The chain goes on where it stopped: a new trade is funded by the same wallets.
+        seller = again.token(EXPORTER)
+        rfq = again.call("POST", "/api/v1/rfqs", buyer, {"listing_id": 1, "quantity": 1000})
+        quote = again.call("POST", f"/api/v1/rfqs/{rfq['id']}/quotes", seller, {"unit_price": "2.20"})
+        trade = again.call("POST", f"/api/v1/quotes/{quote['id']}/accept", buyer)
+        again.call("POST", f"/api/v1/trades/{trade['id']}/fund", buyer, {})
+        again.trade_until(trade["id"], buyer, lambda t: t["status"] == "funded")
+    print(f"serve start-up {first.started_in:.1f} s, restart {again.started_in:.1f} s")
+
+    reset = tradewind(env, "reset")
+    assert reset.returncode == 0, reset.stderr
+    assert not (instance / "tradewind.sqlite").exists() and not (instance / "chain-state.json").exists()
+
+
+def test_reset_refuses_while_a_server_holds_the_instance(tmp_path: Path) -> None:
+    env = embedded_env(tmp_path, free_port())
+    database, state = tmp_path / "tradewind.sqlite", tmp_path / "chain-state.json"
+    database.write_bytes(b"data")
+    state.write_text("{}")
+    lock = ServeLock(tmp_path)
+    lock.acquire("test")
+    try:
+        refused = tradewind(env, "reset")
+    finally:
+        lock.release()
+    assert refused.returncode == 2
+    assert f"a Tradewind server (pid {os.getpid()}) is running on {tmp_path}" in refused.stderr
+    assert database.exists() and state.exists()
+
+    done = tradewind(env, "reset")
+    assert done.returncode == 0, done.stderr
+    assert not database.exists() and not state.exists()
+
+
+def test_serve_refuses_a_chain_port_taken_by_another_program(tmp_path: Path, anvil_installed: None) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        taken = other.getsockname()[1]
+        result = tradewind(embedded_env(tmp_path, taken), "serve", "--port", str(free_port()))
+    assert result.returncode == 2
+    assert f"port {taken} on 127.0.0.1 is taken by another program" in result.stderr
+    assert "TRADEWIND_CHAIN_PORT" in result.stderr
+
+
+def test_serve_help_explains_every_option() -> None:
+    result = tradewind(dict(os.environ), "serve", "--help")
+    assert result.returncode == 0
+    options = re.findall(r"^  (--[\w-]+)(?: [A-Z]+)?\s*(.*)$", result.stdout, re.MULTILINE)
+    assert {name for name, _ in options} >= {"--host", "--port", "--demo", "--with-worker"}
+    assert all(text.strip() for _, text in options), result.stdout
+    assert "CHAIN_RPC_URL" in result.stdout and "TRADEWIND_CHAIN_PORT" in result.stdout
+
+
+def test_make_serve_takes_a_host_and_a_port() -> None:
+    result = subprocess.run(
+        ["make", "-n", "serve", "PORT=5001", "HOST=0.0.0.0"], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    command = [line for line in result.stdout.splitlines() if "tradewind serve" in line]
+    assert command and "--port 5001" in command[0] and "--host 0.0.0.0" in command[0], result.stdout
+    target = next(line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("serve:"))
+    assert "install-node" in target  # the embedded default's chain node comes from node_modules
