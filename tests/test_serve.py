@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from ledger.localnode import chain_id_at
 from marketplace.demo import BUYER, EXPORTER, PASSWORD
 from marketplace.serve_lock import ServeLock
 from tests.conftest import ANVIL, ROOT, unavailable
@@ -90,18 +91,16 @@ class Server:
 
 
 @contextmanager
-def serving(env: dict[str, str], port: int, log: Path) -> Iterator[Server]:
-    """`tradewind serve --demo --port P`, up until it answers; stopped with SIGINT (Ctrl-C) afterwards."""
+def running(command: list[str], env: dict[str, str], port: int, log: Path, stop: int) -> Iterator[Server]:
+    """A server process, up until it answers on `port`; stopped with signal `stop` afterwards, cleanly."""
     began = time.monotonic()
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [*TRADEWIND, "serve", "--demo", "--port", str(port)], env=env, cwd=ROOT, stdout=out, stderr=out, text=True
-        )
+        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out, text=True)
     server = Server(proc, log, f"http://127.0.0.1:{port}", 0.0)
     try:
         while True:
-            assert proc.poll() is None, f"serve exited with {proc.returncode}:\n{server.output}"
-            assert time.monotonic() - began < START_SECONDS, f"serve did not answer:\n{server.output}"
+            assert proc.poll() is None, f"the server exited with {proc.returncode}:\n{server.output}"
+            assert time.monotonic() - began < START_SECONDS, f"the server did not answer:\n{server.output}"
             try:
                 urllib.request.urlopen(server.base + "/", timeout=2)
                 break
@@ -111,13 +110,18 @@ def serving(env: dict[str, str], port: int, log: Path) -> Iterator[Server]:
         yield server
     finally:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(stop)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, server.output[-3000:]
+
+
+def serving(env: dict[str, str], port: int, log: Path) -> Any:
+    """`tradewind serve --demo --port P`, stopped with SIGINT (Ctrl-C)."""
+    return running([*TRADEWIND, "serve", "--demo", "--port", str(port)], env, port, log, signal.SIGINT)
 
 
 @pytest.fixture
@@ -175,6 +179,19 @@ def test_serve_keeps_its_data_across_a_restart_and_bundles_verify(tmp_path: Path
     reset = tradewind(env, "reset")
     assert reset.returncode == 0, reset.stderr
     assert not (instance / "tradewind.sqlite").exists() and not (instance / "chain-state.json").exists()
+
+
+@pytest.mark.anvil
+def test_the_wsgi_entry_runs_and_stops_the_local_node(tmp_path: Path, anvil_installed: None) -> None:
+    instance, chain_port, port = tmp_path / "instance", free_port(), free_port()
+    env = embedded_env(instance, chain_port)
+    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--timeout", "120"]
+    with running([*gunicorn, "marketplace.wsgi:app"], env, port, tmp_path / "gunicorn.log", signal.SIGTERM) as app:
+        assert app.rpc_url == f"http://127.0.0.1:{chain_port}"
+        assert chain_id_at(app.rpc_url) == 31337
+    assert chain_id_at(f"http://127.0.0.1:{chain_port}") is None  # stopped with the app ...
+    assert (instance / "chain-state.json").stat().st_size > 0  # ... after dumping its chain
+    assert tradewind(env, "reset").returncode == 0  # and the instance folder is free again
 
 
 def test_reset_refuses_while_a_server_holds_the_instance(tmp_path: Path) -> None:
