@@ -48,7 +48,8 @@ def check_recorded(w3: Web3, rows: dict[str, Deployment]) -> None:
             raise ContractsMissing(
                 f"the database records {name} at {row.address} on chain {row.chain_id}, but the "
                 "connected chain has no contract there. The in-process chain does not survive a "
-                "restart: start again with a fresh database (`tradewind reset`), or point "
+                "restart, and the local node of `tradewind serve` keeps its chain in the instance folder's "
+                "chain-state.json: start again with a fresh database (`tradewind reset`), or point "
                 "CHAIN_RPC_URL at the node that holds these contracts."
             )
         if name != STABLECOIN and not artifact(name).runtime_matches(code):

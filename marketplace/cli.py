@@ -24,14 +24,19 @@ def _err(message: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Run the whole story on a fresh database; exit 0 only if the auditor's verification passes."""
+    """Run the whole story; exit 0 only if the auditor's verification passes.
+
+    Without --database it runs on a fresh temporary database and instance folder, removed afterwards. With
+    --database the story stays in that database, so its wallet keys are sealed with the configured master key
+    (TRADEWIND_MASTER_KEY, else the instance folder's): `serve` on the same database can open them."""
     from marketplace.demo import run_story
     from marketplace.platform import start
 
-    folder = Path(tempfile.mkdtemp(prefix="tradewind-demo-"))
-    config = Config.from_env(instance_dir=folder, chain_rpc_url=args.rpc or "", database_url=args.database or "")
+    scratch = None if args.database else Path(tempfile.mkdtemp(prefix="tradewind-demo-"))
     say = (lambda _line: None) if args.json else print
     try:
+        where = {"instance_dir": scratch} if scratch else {}
+        config = Config.from_env(chain_rpc_url=args.rpc or "", database_url=args.database or "", **where)
         platform = start(config)
         try:
             auditor_w3 = connect(args.rpc) if args.rpc else None  # a connection of the auditor's own
@@ -39,7 +44,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             platform.close()
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     return 0 if result.report.ok else 1
@@ -135,7 +141,11 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run one trade end to end and verify its settlement")
     demo.add_argument("--rpc", help="Ethereum JSON-RPC URL (default: in-process EVM)")
-    demo.add_argument("--database", help="database URL (default: a fresh temporary SQLite file)")
+    demo.add_argument(
+        "--database",
+        help="database URL to keep the story in, its keys sealed with the configured master key, so that `serve` "
+        "can use it afterwards (default: a fresh temporary SQLite file)",
+    )
     demo.add_argument("--json", action="store_true", help="print one JSON object instead of the story")
     demo.set_defaults(func=cmd_demo)
     serve = sub.add_parser(

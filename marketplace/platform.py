@@ -8,10 +8,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from ledger.chain import connect, dev_fund, is_embedded
 from ledger.deployment import ensure_deployed
+from ledger.errors import KeyBoxError
 from ledger.keystore import KeyBox
 from marketplace.accounts.service import ensure_operator_wallet, signing_account
 from marketplace.chain_context import ChainContext
@@ -32,6 +34,18 @@ def migrate(database_url: str) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     command.upgrade(cfg, "head")
+
+
+def _open_operator(keybox: KeyBox, address: str, sealed: str, config: Config) -> LocalAccount:
+    """The operator's key, or an error saying which master key the database needs."""
+    try:
+        return keybox.open(address, sealed)
+    except KeyBoxError as exc:
+        raise KeyBoxError(
+            f"{exc}. The keys in this database were sealed with another master key: run with the "
+            f"TRADEWIND_MASTER_KEY or the instance folder (TRADEWIND_INSTANCE, now {config.instance_dir}) that "
+            "created the database, or start with a fresh database."
+        ) from exc
 
 
 @dataclass
@@ -66,7 +80,7 @@ def start(config: Config, w3: Web3 | None = None) -> Platform:
     dev = config.dev_faucet if config.dev_faucet is not None else (is_embedded(w3) or chain_id in DEV_CHAIN_IDS)
     with db.session() as session:
         wallet = ensure_operator_wallet(session, keybox, config.operator_key)
-        operator = keybox.open(wallet.address, wallet.sealed_key)
+        operator = _open_operator(keybox, wallet.address, wallet.sealed_key, config)
         session.commit()
         if dev:
             dev_fund(w3, operator.address, OPERATOR_GAS_WEI)

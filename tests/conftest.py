@@ -156,6 +156,13 @@ def anvil_node() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+@pytest.fixture
+def anvil_installed() -> None:
+    """Anvil in node_modules, for tests that start a server whose local node is Anvil."""
+    if not ANVIL.exists():
+        unavailable("Anvil is not installed (npm ci installs it into node_modules)")
+
+
 @pytest.fixture(scope="session")
 def anvil_url() -> Iterator[str]:
     with anvil_node() as url:
