@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -87,7 +88,7 @@ def _escrow(ctx: ChainContext, trade: Trade, function: str, *args: object) -> tu
     return function, ctx.contracts.escrow, encode_call(ESCROW, function, [trade.terms.as_tuple(), *args])
 
 
-def token_units(text: str, field: str = "amount") -> int:
+def token_units(text: Decimal | str, field: str = "amount") -> int:
     """A settlement-currency amount such as "1234.50" in token units."""
     money = Money.parse(text, SETTLEMENT_CURRENCY, field)
     return money.minor * 10 ** (TOKEN_DECIMALS - exponent(SETTLEMENT_CURRENCY))
@@ -179,14 +180,16 @@ def dispute(
     )
 
 
-def _buyer_share(trade: Trade, amount: str, available: int) -> int:
+def _buyer_share(trade: Trade, amount: Decimal | str, available: int) -> int:
     units = token_units(amount, "buyer_amount")
     if units > available:
         raise Invalid("at most %(amount)s can go to the buyer", "buyer_amount", amount=token_money(available).format())
     return units
 
 
-def propose_settlement(session: Session, user: User, trade_id: int, ctx: ChainContext, buyer_amount: str) -> Trade:
+def propose_settlement(
+    session: Session, user: User, trade_id: int, ctx: ChainContext, buyer_amount: Decimal | str
+) -> Trade:
     """A party proposes how to split what is escrowed: `buyer_amount` (settlement currency) to the buyer."""
     trade, side = _as_party(session, user, trade_id)
     _expect(trade, *OPEN, action="propose")
@@ -208,7 +211,7 @@ def accept_settlement(session: Session, user: User, trade_id: int, ctx: ChainCon
     )
 
 
-def rule(session: Session, user: User, trade_id: int, ctx: ChainContext, buyer_amount: str) -> Trade:
+def rule(session: Session, user: User, trade_id: int, ctx: ChainContext, buyer_amount: Decimal | str) -> Trade:
     """The arbitration desk rules a dispute: `buyer_amount` to the buyer, its fee to the arbiter, the rest
     to the seller."""
     require(user, OrgKind.ARBITER)

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ledger.store import OutboxTx
 from marketplace.catalog.models import Listing
@@ -123,3 +123,44 @@ def test_the_openapi_document_describes_every_route_with_the_schemas_it_checks(c
     }
     assert {p["name"] for p in doc["paths"]["/listings"]["get"]["parameters"]} == {"locale", "currency"}
     assert "TokenRequest" in schemas and "Error" in schemas
+
+
+def test_a_constraint_or_value_the_database_refuses_is_a_4xx_not_a_500(pg_platform) -> None:  # type: ignore[no-untyped-def]
+    """The last line of defence, on PostgreSQL: a write no schema or service caught (here forced by a
+    route that skips them) is rolled back and answered 409 (constraint) or 400 (value), as JSON or a page."""
+    from flask import request
+
+    from marketplace import create_app
+    from marketplace.web import db
+
+    exporter = Orgs(pg_platform).exporter()
+    listing_id = flow.listing(pg_platform, exporter, sku="DUP-1")
+    app = create_app(platform=pg_platform)
+
+    def write_listing() -> str:
+        session = db()
+        original = session.get(Listing, listing_id)
+        session.add(
+            Listing(
+                **{c: getattr(original, c) for c in ("organization_id", "hs_code", "unit", "moq")},
+                sku=request.args["sku"],
+                incoterm="FOB",
+                incoterm_place="",
+                price_minor=1,
+                currency="EUR",
+                lead_time_days=1,
+            )
+        )
+        session.flush()
+        return "written"
+
+    app.add_url_rule("/api/v1/raw-listing", "raw_json", write_listing, methods=["POST"])
+    app.add_url_rule("/raw-listing", "raw_page", write_listing, methods=["GET"])
+    client = app.test_client()
+    duplicate = client.post("/api/v1/raw-listing?sku=DUP-1")
+    assert duplicate.status_code == 409 and duplicate.json["error"]["code"] == "conflict"
+    too_long = client.post("/api/v1/raw-listing?sku=" + "S" * 65)
+    assert too_long.status_code == 400 and too_long.json["error"]["code"] == "invalid"
+    assert client.get("/raw-listing?sku=DUP-1").status_code == 409
+    with pg_platform.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Listing)) == 1
