@@ -51,10 +51,10 @@ class TxStatus(StrEnum):
     """Life of an outbox transaction."""
 
     PENDING = "pending"  # written by a business transaction, not yet signed
-    SIGNED = "signed"  # raw transaction persisted, maybe not yet sent
+    SIGNED = "signed"  # raw transaction persisted, not (or no longer) known to be with the node
     SENT = "sent"  # accepted by the node, waiting for a receipt
-    MINED = "mined"  # included with status 1
-    FAILED = "failed"  # reverted, or refused by the node
+    MINED = "mined"  # included with status 1 (goes back to signed if a reorg drops its block)
+    FAILED = "failed"  # reverted, or refused for good by the node
 
 
 class OutboxTx(LedgerBase):
@@ -70,13 +70,16 @@ class OutboxTx(LedgerBase):
     value: Mapped[str] = mapped_column(String(78), default="0")
     purpose: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str] = mapped_column(String(128), index=True)
+    funds: Mapped[str | None] = mapped_column(String(42), index=True)  # a wallet this row gives gas or tokens
     status: Mapped[str] = mapped_column(String(16), default=TxStatus.PENDING, index=True)
     nonce: Mapped[int | None] = mapped_column(BigInteger)
     raw_tx: Mapped[str | None] = mapped_column(Text)
     tx_hash: Mapped[str | None] = mapped_column(String(66), index=True)
     block_number: Mapped[int | None] = mapped_column(BigInteger)
+    block_hash: Mapped[str | None] = mapped_column(String(66))  # to notice a reorg that drops the block
     gas_used: Mapped[int | None] = mapped_column(BigInteger)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # the node's full answer, for operators
+    reason: Mapped[str | None] = mapped_column(String(200))  # a short reason for users: no URLs, hosts or keys
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

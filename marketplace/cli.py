@@ -92,6 +92,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     config = Config.from_env()
     if not config.chain_rpc_url:
         return _err("the worker needs CHAIN_RPC_URL: on the embedded default, `tradewind serve` runs the worker itself")
+    for name in ("marketplace", "ledger"):  # each pass that does something is logged
+        logging.getLogger(name).setLevel(logging.INFO)
     worker = Worker(start(config))
     if args.once:
         print(worker.run_once())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from ledger.contracts import ESCROW, REGISTRY, bind
@@ -25,10 +26,22 @@ class Pass:
     events: int
     timeouts: int
     batch: int | None
+    sent: int = 0
+    reorged: int = 0
+    waiting: int = 0  # transactions still in flight
 
     @property
     def busy(self) -> bool:
-        return bool(self.mined or self.failed or self.events or self.timeouts or self.batch)
+        return bool(
+            self.mined or self.failed or self.events or self.timeouts or self.batch or self.sent or self.reorged
+        )
+
+    def summary(self) -> str:
+        """One log line: what the pass did."""
+        return (
+            f"worker pass: {self.sent} sent, {self.mined} mined, {self.failed} failed, {self.reorged} reorged, "
+            f"{self.events} events, {self.timeouts} timeouts, batch {self.batch or '-'}, {self.waiting} in flight"
+        )
 
 
 class Worker:
@@ -61,13 +74,28 @@ class Worker:
             timeouts = run_timeouts(session, self.platform.ctx, chain_time)
             batch = anchor_pending(session, self.platform.ctx) if self.anchor else None
             batch_id = batch.id if batch else None
-        return Pass(sent.mined, sent.failed, len(indexed.added), len(timeouts), batch_id)
+        done = Pass(
+            sent.mined,
+            sent.failed,
+            len(indexed.added),
+            len(timeouts),
+            batch_id,
+            sent=sent.sent,
+            reorged=sent.reorged,
+            waiting=sent.waiting,
+        )
+        if done.busy:
+            log.info("%s", done.summary())
+        return done
 
-    def drain(self, max_passes: int = 20) -> None:
-        """Run passes until nothing is left to do (demo and tests)."""
+    def drain(self, max_passes: int = 20, wait: float = 0.2) -> None:
+        """Run passes until nothing is left to do and nothing is in flight (demo and tests)."""
         for _ in range(max_passes):
-            if not self.run_once().busy:
+            done = self.run_once()
+            if not done.busy and not done.waiting:
                 return
+            if not done.busy:
+                time.sleep(wait)  # transactions in flight: give the chain a moment
 
     def run_forever(self, interval: float | None = None) -> None:
         """Loop until `stop()`; errors are logged and retried, never fatal."""

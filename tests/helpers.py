@@ -1,4 +1,4 @@
-"""Test helpers: custom-error matching for reverts."""
+"""Test helpers: custom-error matching for reverts, key lookups for the relay."""
 
 from __future__ import annotations
 
@@ -38,3 +38,9 @@ def revert_data(exc: BaseException) -> str:
         return "0x" + raw.hex()
     data = getattr(exc, "data", None)
     return data if isinstance(data, str) else str(data)
+
+
+def keys_of(*accounts):  # type: ignore[no-untyped-def]
+    """A relay key lookup over local accounts."""
+    by_address = {a.address: a for a in accounts}
+    return lambda _session, address: by_address[address]

@@ -43,7 +43,7 @@ def create_organization(
     locale: str,
 ) -> Organization:
     """A new organization with its own wallet. On development chains the faucet gives it gas and,
-    for buyers, test stablecoins (through the outbox)."""
+    for buyers, test stablecoins (through the outbox; the wallet's own transactions wait for them)."""
     if kind not in set(OrgKind):
         raise Invalid("kind must be one of %(kinds)s", "kind", kinds=", ".join(OrgKind))
     if not name.strip():
@@ -66,6 +66,7 @@ def create_organization(
             value=DEV_GAS_WEI,
             purpose="faucet_gas",
             reference=reference,
+            funds=account.address,
         )
         if kind == OrgKind.BUYER:
             data = encode_call(STABLECOIN, "mint", [account.address, DEV_STABLECOIN_GRANT])
@@ -77,6 +78,7 @@ def create_organization(
                 data=data,
                 purpose="faucet_token",
                 reference=reference,
+                funds=account.address,
             )
     session.flush()
     return org

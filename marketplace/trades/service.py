@@ -18,7 +18,7 @@ from ledger.contracts import ESCROW, REGISTRY, encode_call
 from ledger.indexer import event_args
 from ledger.keystore import KeyBox
 from ledger.merkle import Outcome, SettlementTotals, merkle_proof, merkle_root, settlement_leaf
-from ledger.relay import enqueue
+from ledger.relay import REASON_NO_GAS, REASON_REFUSED, enqueue
 from ledger.store import ChainEvent, OutboxTx, TxStatus
 from ledger.terms import TradeTerms
 from marketplace.accounts.models import Organization, OrgKind, User, Wallet
@@ -35,6 +35,7 @@ OVERSEERS = (OrgKind.AUDITOR, OrgKind.ARBITER)  # organizations that see every t
 SETTLEMENT_CURRENCY = "USD"
 TOKEN_DECIMALS = 6
 TOKEN_SYMBOL = "tUSD"
+ANCHOR_RETRY_SECONDS = 60  # a refused anchor is queued again after this long
 
 
 def _hex(value: bytes) -> str:
@@ -248,8 +249,8 @@ def surface_failures(session: Session) -> None:
         .join(OutboxTx, OutboxTx.id == Trade.pending_outbox_id)
         .where(OutboxTx.status == TxStatus.FAILED)
     )
-    for trade, tx in rows:
-        trade.failed_action, trade.last_error = trade.pending_action, tx.error
+    for trade, tx in rows:  # the short reason: the node's full answer (URLs, hosts) stays in the outbox
+        trade.failed_action, trade.last_error = trade.pending_action, tx.reason or REASON_REFUSED
         trade.pending_action, trade.pending_outbox_id = None, None
 
 
@@ -286,8 +287,28 @@ def leaf_of(trade: Trade) -> bytes:
     return settlement_leaf(bytes.fromhex(trade.terms_digest[2:]), terms.token, settlement_of(trade))
 
 
-def anchor_pending(session: Session, ctx: ChainContext) -> SettlementBatch | None:
-    """Put every settled, not yet batched trade into a new batch and queue its anchoring."""
+def anchor_pending(
+    session: Session, ctx: ChainContext, retry_after: float = ANCHOR_RETRY_SECONDS
+) -> SettlementBatch | None:
+    """Queue again the anchoring of batches whose anchor the node refused (no gas, say) at least
+    `retry_after` seconds ago, then put every settled, not yet batched trade into a new batch and queue
+    its anchoring. (An anchor that a reorg dropped is sent again by the relay, and the indexer brings the
+    batch back to anchored; an anchor that reverted would revert again.)"""
+    refused = session.execute(
+        select(SettlementBatch, OutboxTx)
+        .join(OutboxTx, OutboxTx.id == SettlementBatch.outbox_id)
+        .where(
+            SettlementBatch.chain_id == ctx.chain_id,
+            SettlementBatch.status == BatchStatus.PENDING,
+            OutboxTx.status == TxStatus.FAILED,
+            OutboxTx.reason.in_((REASON_REFUSED, REASON_NO_GAS)),
+        )
+    )
+    now = datetime.now(UTC)
+    for batch, tx in refused:
+        failed_at = tx.updated_at if tx.updated_at.tzinfo else tx.updated_at.replace(tzinfo=UTC)
+        if (now - failed_at).total_seconds() >= retry_after:
+            _queue_anchor(session, ctx, batch)
     trades = list(
         session.scalars(
             select(Trade)
@@ -304,18 +325,23 @@ def anchor_pending(session: Session, ctx: ChainContext) -> SettlementBatch | Non
     session.flush()
     for trade, leaf in zip(trades, leaves, strict=True):
         trade.batch_id, trade.leaf = batch.id, _hex(leaf)
+    _queue_anchor(session, ctx, batch)
+    return batch
+
+
+def _queue_anchor(session: Session, ctx: ChainContext, batch: SettlementBatch) -> None:
+    root = bytes.fromhex(batch.root[2:])
     tx = enqueue(
         session,
         chain_id=ctx.chain_id,
         sender=ctx.operator,
         to=ctx.contracts.registry,
-        data=encode_call(REGISTRY, "anchor", [root, batch.id, len(leaves), ctx.contracts.schema_id]),
+        data=encode_call(REGISTRY, "anchor", [root, batch.id, batch.leaf_count, ctx.contracts.schema_id]),
         purpose="anchor",
         reference=f"batch:{batch.id}",
     )
     batch.outbox_id = tx.id
     session.flush()
-    return batch
 
 
 def proof_bundle(trade: Trade, ctx: ChainContext) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from eth_account import Account
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.chain import connect
@@ -12,7 +12,8 @@ from ledger.contracts import ESCROW, REGISTRY, STABLECOIN, encode_call
 from ledger.indexer import Indexer
 from ledger.relay import Relay, enqueue
 from ledger.sandbox import Sandbox
-from ledger.store import ChainEvent, OutboxTx, TxStatus, metadata
+from ledger.store import ChainEvent, OutboxTx, TxStatus
+from tests.helpers import keys_of
 
 
 class Crash(Exception):
@@ -22,18 +23,6 @@ class Crash(Exception):
 @pytest.fixture
 def local() -> Sandbox:
     return Sandbox(connect(None))  # a chain of its own: these tests rewind it
-
-
-@pytest.fixture
-def sessions(tmp_path) -> sessionmaker[Session]:  # type: ignore[no-untyped-def]
-    engine = create_engine(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    metadata.create_all(engine)
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-def keys_of(*accounts):  # type: ignore[no-untyped-def]
-    by_address = {a.address: a for a in accounts}
-    return lambda _session, address: by_address[address]
 
 
 def mint(sessions: sessionmaker[Session], local: Sandbox, to: str, amount: int, ref: str = "t") -> int:
@@ -68,7 +57,7 @@ def test_a_crash_after_signing_resends_the_same_bytes(local: Sandbox, sessions) 
     row_id = mint(sessions, local, receiver, 42)
 
     class CrashingRelay(Relay):
-        def _send_and_wait(self, session, row):  # type: ignore[no-untyped-def]
+        def _send(self, session, row, result):  # type: ignore[no-untyped-def]
             raise Crash
 
     with pytest.raises(Crash):
@@ -91,7 +80,7 @@ def test_a_transaction_the_node_already_has_counts_as_sent(local: Sandbox, sessi
     row_id = mint(sessions, local, receiver, 7)
 
     class CrashAfterSend(Relay):
-        def _send_and_wait(self, session, row):  # type: ignore[no-untyped-def]
+        def _send(self, session, row, result):  # type: ignore[no-untyped-def]
             self.w3.eth.send_raw_transaction(row.raw_tx)  # sent, but the status update is lost
             raise Crash
 
