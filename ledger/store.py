@@ -75,7 +75,7 @@ class OutboxTx(LedgerBase):
     nonce: Mapped[int | None] = mapped_column(BigInteger)
     raw_tx: Mapped[str | None] = mapped_column(Text)
     tx_hash: Mapped[str | None] = mapped_column(String(66), index=True)
-    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, index=True)  # recent ones: reorg checks
     block_hash: Mapped[str | None] = mapped_column(String(66))  # to notice a reorg that drops the block
     gas_used: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)  # the node's full answer, for operators

@@ -1,4 +1,4 @@
-"""outbox: the wallet a row funds, the block hash of its receipt, a short reason for users
+"""outbox: the wallet a row funds, the block of its receipt (hash, indexed number), a short reason for users
 
 Revision ID: 0003
 Revises: 0002
@@ -20,10 +20,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("block_hash", sa.String(length=66), nullable=True))
         batch.add_column(sa.Column("reason", sa.String(length=200), nullable=True))
         batch.create_index(batch.f("ix_chain_outbox_funds"), ["funds"], unique=False)
+        batch.create_index(batch.f("ix_chain_outbox_block_number"), ["block_number"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("chain_outbox") as batch:
+        batch.drop_index(batch.f("ix_chain_outbox_block_number"))
         batch.drop_index(batch.f("ix_chain_outbox_funds"))
         batch.drop_column("reason")
         batch.drop_column("block_hash")
