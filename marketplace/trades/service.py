@@ -23,7 +23,7 @@ from ledger.store import ChainEvent, OutboxTx, TxStatus
 from ledger.terms import TradeTerms
 from marketplace.accounts.models import Organization, OrgKind, User, Wallet
 from marketplace.chain_context import ChainContext
-from marketplace.db import transition
+from marketplace.db import as_utc, transition
 from marketplace.errors import Conflict, NotFound
 from marketplace.pricing.fx import RateProvider
 from marketplace.pricing.money import Money, exponent
@@ -306,8 +306,7 @@ def anchor_pending(
     )
     now = datetime.now(UTC)
     for batch, tx in refused:
-        failed_at = tx.updated_at if tx.updated_at.tzinfo else tx.updated_at.replace(tzinfo=UTC)
-        if (now - failed_at).total_seconds() >= retry_after:
+        if (now - as_utc(tx.updated_at)).total_seconds() >= retry_after:
             _queue_anchor(session, ctx, batch)
     trades = list(
         session.scalars(
