@@ -88,6 +88,8 @@ Currency = Annotated[str, Field(max_length=3), AfterValidator(_currency)]
 
 
 def _locale(value: str) -> str:
+    """A Babel locale identifier; BCP 47 tags as browsers send them (`de-DE`) are accepted too."""
+    value = value.replace("-", "_")
     try:
         if not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z0-9]{2,8}){0,2}", value):
             raise ValueError(value)

@@ -164,3 +164,11 @@ def test_a_constraint_or_value_the_database_refuses_is_a_4xx_not_a_500(pg_platfo
     assert client.get("/raw-listing?sku=DUP-1").status_code == 409
     with pg_platform.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Listing)) == 1
+
+
+@pytest.mark.parametrize("tag", ["de-DE", "de_DE", "de-AT"])
+def test_listings_accept_a_locale_as_browsers_write_it(client, platform, orgs: Orgs, tag: str) -> None:  # type: ignore[no-untyped-def]
+    listing_id = flow.listing(platform, orgs.exporter(), sku=f"LOC-{tag}")
+    seen = client.get(f"/api/v1/listings/{listing_id}?locale={tag}")
+    assert seen.status_code == 200, seen.json
+    assert seen.json["title"] == flow.TEXTS["de"]["title"] and seen.json["locale"] == "de"

@@ -106,3 +106,11 @@ def _parse(text: str):  # type: ignore[no-untyped-def]
     moment = datetime.fromisoformat(text)
     assert moment.tzinfo is not None, text
     return moment
+
+
+def test_the_tokens_page_shows_the_header_to_send_in_every_language(app, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    browser = app.test_client()
+    login(browser, orgs.buyer())
+    for lang in ("en", "de", "ja"):
+        page = browser.get(f"/tokens?lang={lang}")
+        assert page.status_code == 200 and "Authorization: Bearer &lt;token&gt;" in page.text, lang
