@@ -110,8 +110,13 @@ class LocalNode:
             *("--state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_SECONDS)),
         ]
         with open(self.log_file, "ab") as log:
-            self._proc = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=_die_with_parent
+            self._proc = subprocess.Popen(  # a session of its own: Ctrl-C reaches the server, which stops it in order
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         self.pid_file.write_text(str(self._proc.pid))
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

@@ -85,10 +85,11 @@ class Server:
 
 @contextmanager
 def running(command: list[str], env: dict[str, str], port: int, log: Path, stop: int) -> Iterator[Server]:
-    """A server process, up until it answers on `port`; stopped with signal `stop` afterwards, cleanly."""
+    """A server process, up until it answers on `port`; afterwards `stop` goes to its process group, as Ctrl-C
+    in a terminal does, and it must stop cleanly."""
     began = time.monotonic()
     with open(log, "w") as out:
-        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out, text=True)
+        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out, text=True, start_new_session=True)
     server = Server(proc, log, f"http://127.0.0.1:{port}", 0.0)
     try:
         while True:
@@ -103,13 +104,13 @@ def running(command: list[str], env: dict[str, str], port: int, log: Path, stop:
         yield server
     finally:
         if proc.poll() is None:
-            proc.send_signal(stop)
+            os.killpg(proc.pid, stop)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, server.output[-3000:]
+    assert proc.returncode == 0 and "Traceback" not in server.output, server.output[-3000:]
 
 
 def fund_a_new_trade(server: Server) -> dict[str, Any]:
