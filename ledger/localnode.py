@@ -37,9 +37,10 @@ class NodeFailed(LedgerError):
     """The local node cannot start: its port is taken, or it exits or does not answer."""
 
 
-def find_anvil(node_modules: Path = NODE_MODULES) -> Path:
+def find_anvil(node_modules: Path | None = None) -> Path:
     """The Anvil executable of the pinned npm package: the platform binary itself when present (so signals
     reach the node, not a wrapper that exits before the state is dumped), else the npm wrapper."""
+    node_modules = node_modules or NODE_MODULES
     binaries = sorted(node_modules.glob("@foundry-rs/anvil-*/bin/anvil"))
     for candidate in [*binaries, node_modules / ".bin" / "anvil"]:
         if candidate.is_file() and os.access(candidate, os.X_OK):

@@ -87,6 +87,36 @@ def test_the_wsgi_entry_runs_and_stops_the_local_node(tmp_path: Path, anvil_inst
     assert tradewind(env, "reset").returncode == 0  # and the instance folder is free again
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"node_modules": "missing"}, "run `npm ci --ignore-scripts` in the project folder"),
+        ({"TRADEWIND_CHAIN_PORT": "85x"}, "TRADEWIND_CHAIN_PORT must be a port number (1-65535), not '85x'"),
+    ],
+)
+def test_serve_without_a_usable_node_says_why_and_exits_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    setting: dict[str, str],
+    message: str,
+) -> None:
+    from ledger import localnode
+    from marketplace.cli import main
+
+    for name in ("DATABASE_URL", "CHAIN_RPC_URL", "TRADEWIND_MASTER_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TRADEWIND_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("TRADEWIND_CHAIN_PORT", str(free_port()))
+    if "node_modules" in setting:
+        monkeypatch.setattr(localnode, "NODE_MODULES", tmp_path / "node_modules")
+    else:
+        monkeypatch.setenv("TRADEWIND_CHAIN_PORT", setting["TRADEWIND_CHAIN_PORT"])
+    assert main(["serve", "--port", str(free_port())]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "tradewind.sqlite").exists()  # nothing started, nothing written
+
+
 def test_reset_refuses_while_a_server_holds_the_instance(tmp_path: Path) -> None:
     env = embedded_env(tmp_path, free_port())
     database, state = tmp_path / "tradewind.sqlite", tmp_path / "chain-state.json"
