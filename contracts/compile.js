@@ -42,14 +42,8 @@ function findImports(importPath) {
   return { error: `import not found: ${importPath}` };
 }
 
-function compile() {
-  const sources = {};
-  for (const file of listSources(SRC).sort()) {
-    const key = path.relative(ROOT, file).split(path.sep).join("/");
-    sources[key] = { content: fs.readFileSync(file, "utf8") };
-  }
-  const input = { language: "Solidity", sources, settings: SETTINGS };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+function run(input, callbacks) {
+  const output = JSON.parse(solc.compile(JSON.stringify(input), callbacks));
   const errors = (output.errors || []).filter((e) => e.severity === "error");
   // Our own diagnostics only: library warnings (OpenZeppelin's transient-storage note) are known.
   for (const e of output.errors || []) {
@@ -57,15 +51,28 @@ function compile() {
     if (e.severity === "error" || own) process.stderr.write(e.formattedMessage + "\n");
   }
   if (errors.length) process.exit(1);
+  return output;
+}
 
-  // A self-contained standard-JSON input: every source the compiler read, inlined.
+function compile() {
+  const sources = {};
+  for (const file of listSources(SRC).sort()) {
+    const key = path.relative(ROOT, file).split(path.sep).join("/");
+    sources[key] = { content: fs.readFileSync(file, "utf8") };
+  }
+  // First pass: find every source the compiler reads (ours and OpenZeppelin's).
+  const parseOnly = { ...SETTINGS, outputSelection: { "*": { "": ["ast"] } } };
+  const found = run({ language: "Solidity", sources, settings: parseOnly }, { import: findImports });
+  // A self-contained standard-JSON input: every source the compiler read, inlined. The artifacts are
+  // compiled from exactly this input, so anyone recompiling it gets the same bytecode (the via-IR
+  // optimizer's output depends on the set and order of source units).
   const allSources = {};
-  for (const key of Object.keys(output.sources).sort()) {
+  for (const key of Object.keys(found.sources).sort()) {
     allSources[key] = sources[key] || { content: findImports(key).contents };
   }
-  const files = {
-    "standard-input.json": { language: "Solidity", sources: allSources, settings: SETTINGS },
-  };
+  const standardInput = { language: "Solidity", sources: allSources, settings: SETTINGS };
+  const output = run(standardInput, {});
+  const files = { "standard-input.json": standardInput };
   for (const [source, contracts] of Object.entries(output.contracts)) {
     if (!source.startsWith("contracts/")) continue;
     for (const [name, c] of Object.entries(contracts)) {

@@ -187,6 +187,8 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
     error NothingToClaim(address token, address account);
     /// @notice The zero address is not allowed here.
     error ZeroAddress();
+    /// @notice The escrow cannot pay itself: tokens sent to it outside a deal could never leave.
+    error EscrowIsRecipient();
 
     /// @param admin Receives every role and the fee recipient; split the roles after deployment.
     constructor(address admin) EIP712("Tradewind TradeEscrow", "2") {
@@ -233,10 +235,11 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
         return _tokenState[token] != 0;
     }
 
-    /// @notice Sets who receives platform fees.
+    /// @notice Sets who receives platform fees (neither the zero address nor the escrow itself).
     /// @param recipient The new fee recipient.
     function setFeeRecipient(address recipient) external onlyRole(TOKEN_ADMIN_ROLE) {
         if (recipient == address(0)) revert ZeroAddress();
+        if (recipient == address(this)) revert EscrowIsRecipient();
         feeRecipient = recipient;
         emit FeeRecipientSet(recipient);
     }
@@ -515,13 +518,15 @@ contract TradeEscrow is EIP712, AccessControl, Pausable, ReentrancyGuardTransien
     // Credits
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Pays the caller's credited payouts in `token` to `to` (any address the token accepts).
+    /// @notice Pays the caller's credited payouts in `token` to `to` (any address the token accepts, other
+    /// than the zero address and the escrow itself).
     /// @param token The token.
     /// @param to Recipient.
     function claim(address token, address to) external nonReentrant {
         uint256 amount = _credits[token][msg.sender];
         if (amount == 0) revert NothingToClaim(token, msg.sender);
         if (to == address(0)) revert ZeroAddress();
+        if (to == address(this)) revert EscrowIsRecipient();
         delete _credits[token][msg.sender];
         IERC20(token).safeTransfer(to, amount);
         emit CreditClaimed(token, msg.sender, to, amount);

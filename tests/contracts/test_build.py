@@ -13,7 +13,7 @@ from tests.conftest import ROOT, unavailable, which_node
 
 def run_check(root) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     return subprocess.run(
-        ["node", str(root / "contracts" / "compile.js"), "--check"], capture_output=True, text=True, timeout=120
+        ["node", str(root / "contracts" / "compile.js"), "--check"], capture_output=True, text=True, timeout=300
     )
 
 
@@ -49,6 +49,6 @@ def test_standard_input_recompiles_to_the_same_bytecode(node: None) -> None:
         "process.stdout.write(out.contracts['contracts/src/TradeEscrow.sol'].TradeEscrow.evm.deployedBytecode.object)"
     )
     # the standard input carries its own sources: no import callback, no node_modules lookups
-    result = subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     committed = json.loads((ROOT / "contracts" / "build" / "TradeEscrow.json").read_text())["deployedBytecode"]
     assert "0x" + result.stdout == committed

@@ -421,6 +421,7 @@ def test_a_blocked_seller_is_credited_and_claims_elsewhere(chain: Sandbox) -> No
         lambda: chain.escrow.functions.claim(token.address, chain.buyer.address).call({"from": chain.buyer.address}),
     )
     expect_revert(ESCROW, "ZeroAddress", call(chain, chain.seller, "claim", token.address, "0x" + "00" * 20))
+    expect_revert(ESCROW, "EscrowIsRecipient", call(chain, chain.seller, "claim", token.address, chain.escrow.address))
     fresh = Account.create().address
     chain.send(chain.seller, chain.escrow, "claim", token.address, fresh)  # to an address the token accepts
     assert balance(chain, fresh, token) == 5_000
@@ -450,13 +451,18 @@ def test_administration_is_role_gated(chain: Sandbox) -> None:
         ("pause", ()),
     ):
         expect_revert(ESCROW, "AccessControlUnauthorizedAccount", call(chain, chain.stranger, function, *args))
-    expect_revert(ESCROW, "ZeroAddress", call(chain, chain.admin, "setFeeRecipient", "0x" + "00" * 20))
     role = chain.escrow.functions.ARBITER_ROLE().call()
     expect_revert(
         ESCROW,
         "AccessControlUnauthorizedAccount",
         call(chain, chain.stranger, "grantRole", role, chain.stranger.address),
     )
+
+
+def test_the_fee_recipient_is_neither_zero_nor_the_escrow(chain: Sandbox) -> None:
+    expect_revert(ESCROW, "ZeroAddress", call(chain, chain.admin, "setFeeRecipient", "0x" + "00" * 20))
+    expect_revert(ESCROW, "EscrowIsRecipient", call(chain, chain.admin, "setFeeRecipient", chain.escrow.address))
+    assert chain.escrow.functions.feeRecipient().call() == chain.admin.address
 
 
 def test_the_allowlist_can_be_changed(chain: Sandbox) -> None:
