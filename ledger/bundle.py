@@ -2,14 +2,105 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from ledger.contracts import ESCROW, REGISTRY
 from ledger.deployment import Contracts
-from ledger.merkle import SettlementTotals
+from ledger.merkle import Outcome, SettlementTotals
 from ledger.terms import TradeTerms
 
 SCHEMA = "tradewind/settlement-proof@2"
+MAX_PROOF_LENGTH = 64
+
+
+class MalformedBundle(ValueError):
+    """A field of the bundle is missing or has the wrong type; the message names it."""
+
+
+class _Rule(NamedTuple):
+    test: Callable[[Any], bool]
+    expects: str
+
+
+def _pattern(regex: str, expects: str) -> _Rule:
+    compiled = re.compile(regex)
+    return _Rule(lambda v: isinstance(v, str) and compiled.fullmatch(v) is not None, expects)
+
+
+def _integer(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**256
+
+
+HEX32 = _pattern(r"0x[0-9a-fA-F]{64}", "a 0x-prefixed 32-byte hex string")
+ADDRESS = _pattern(r"0x[0-9a-fA-F]{40}", "a 0x-prefixed address")
+SIGNATURE = _pattern(r"0x(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{130})", "a 0x-prefixed 64- or 65-byte signature")
+AMOUNT = _pattern(r"[0-9]{1,78}", "a decimal string of base units")
+INTEGER = _Rule(_integer, "a non-negative integer")
+OUTCOME = _Rule(
+    lambda v: isinstance(v, str) and v.upper() in Outcome.__members__,
+    "one of " + ", ".join(name.lower() for name in Outcome.__members__),
+)
+TX_OR_NONE = _Rule(lambda v: v is None or HEX32.test(v), "a transaction hash or null")
+SHAPE: dict[str, Any] = {
+    "schema": _Rule(lambda v: isinstance(v, str), "a string"),
+    "chain_id": INTEGER,
+    "contracts": {ESCROW: ADDRESS, REGISTRY: ADDRESS, "token": ADDRESS},
+    "terms": {
+        "buyer": ADDRESS,
+        "seller": ADDRESS,
+        "token": ADDRESS,
+        "amount": AMOUNT,
+        "arbiter": ADDRESS,
+        "ship_by": INTEGER,
+        "inspection_period": INTEGER,
+        "dispute_period": INTEGER,
+        "platform_fee_bps": INTEGER,
+        "arbiter_fee_bps": INTEGER,
+        "default_buyer_bps": INTEGER,
+        "milestones": _Rule(lambda v: isinstance(v, list) and all(map(_integer, v)), "a list of integers"),
+        "details": _Rule(lambda v: isinstance(v, dict), "an object"),
+    },
+    "terms_digest": HEX32,
+    "signatures": {"seller": SIGNATURE, "buyer": SIGNATURE},
+    "settlement": {
+        "outcome": OUTCOME,
+        "buyer_amount": AMOUNT,
+        "seller_amount": AMOUNT,
+        "platform_fee": AMOUNT,
+        "arbiter_fee": AMOUNT,
+    },
+    "transactions": {"open": HEX32, "ship": TX_OR_NONE, "close": HEX32, "anchor": HEX32},
+    "merkle": {
+        "leaf": HEX32,
+        "proof": _Rule(
+            lambda v: isinstance(v, list) and len(v) <= MAX_PROOF_LENGTH and all(map(HEX32.test, v)),
+            f"a list of at most {MAX_PROOF_LENGTH} 32-byte hex strings",
+        ),
+        "root": HEX32,
+        "batch_id": INTEGER,
+        "leaf_count": INTEGER,
+    },
+}
+OPTIONAL = {"transactions.ship"}
+
+
+def check_shape(bundle: Any, shape: dict[str, Any] = SHAPE, path: str = "") -> None:
+    """Raise MalformedBundle naming the first field that is missing or not of the type `build_bundle` writes."""
+    if not isinstance(bundle, dict):
+        raise MalformedBundle(f"{path or 'the bundle'} is not a JSON object")
+    for name, rule in shape.items():
+        where = f"{path}{name}"
+        if name not in bundle:
+            if where in OPTIONAL:
+                continue
+            raise MalformedBundle(f"{where} is missing")
+        if isinstance(rule, dict):
+            check_shape(bundle[name], rule, f"{where}.")
+        elif not rule.test(bundle[name]):
+            raise MalformedBundle(f"{where} is {bundle[name]!r:.60}, expected {rule.expects}")
 
 
 def _hex(value: bytes) -> str:

@@ -91,13 +91,21 @@ def ensure_deployed(session: Session, w3: Web3, operator: LocalAccount, token_ad
     arbiter_role = escrow.functions.ARBITER_ROLE().call()
     if not escrow.functions.hasRole(arbiter_role, operator.address).call():
         transact(w3, operator, escrow, "grantRole", arbiter_role, operator.address)  # the platform's arbiter desk
-    schema_id = _ensure_schema(w3, operator, registry)
+    contracts = contracts_of(rows, schema_id=_ensure_schema(w3, operator, registry))
+    assert contracts is not None  # every contract was recorded above
+    return contracts
+
+
+def contracts_of(rows: dict[str, Deployment], schema_id: int = 1) -> Contracts | None:
+    """The addresses in recorded deployment rows of one chain, or None if any contract is missing."""
+    if any(name not in rows for name in (ESCROW, REGISTRY, STABLECOIN)):
+        return None
     return Contracts(
-        chain_id=chain_id,
+        chain_id=rows[ESCROW].chain_id,
         escrow=rows[ESCROW].address,
         registry=rows[REGISTRY].address,
-        token=token,
-        start_block=min(row.block_number for row in rows.values() if row.block_number) or 0,
+        token=rows[STABLECOIN].address,
+        start_block=min((row.block_number for row in rows.values() if row.block_number), default=0),
         schema_id=schema_id,
     )
 

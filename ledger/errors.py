@@ -15,3 +15,7 @@ class ContractsMissing(LedgerError):
 
 class KeyBoxError(LedgerError):
     """A sealed private key cannot be opened: wrong master key, or tampered data."""
+
+
+class NotDeployed(LedgerError):
+    """No deployment of the contracts is recorded (for the chain in question)."""

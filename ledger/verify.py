@@ -11,8 +11,9 @@ from eth_utils import event_abi_to_log_topic
 from web3 import Web3
 from web3.contract import Contract
 
-from ledger.bundle import SCHEMA
+from ledger.bundle import SCHEMA, MalformedBundle, check_shape
 from ledger.contracts import ESCROW, REGISTRY, artifact, bind
+from ledger.manifest import Manifest
 from ledger.merkle import Outcome, SettlementTotals, settlement_leaf, verify_proof
 from ledger.terms import TradeTerms
 
@@ -50,20 +51,31 @@ class Check:
 
 @dataclass
 class Report:
-    """All checks of one bundle; `ok` only if every check passed."""
+    """All checks of one bundle. `ok`: every check passed (the bundle is consistent with the chain);
+    `verified`: also pinned to the platform's deployment manifest, so the settlement is the platform's."""
 
     checks: list[Check] = field(default_factory=list)
+    pinned: bool = False
 
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def verified(self) -> bool:
+        return self.ok and self.pinned
 
     def add(self, name: str, ok: bool, detail: str) -> bool:
         self.checks.append(Check(name, bool(ok), detail))
         return bool(ok)
 
     def as_json(self) -> dict[str, Any]:
-        return {"verified": self.ok, "checks": [c.__dict__ for c in self.checks]}
+        return {
+            "verified": self.verified,
+            "consistent": self.ok,
+            "pinned": self.pinned,
+            "checks": [c.__dict__ for c in self.checks],
+        }
 
 
 def events_of(w3: Web3, receipt: Any, address: str, abi: dict[str, Any]) -> list[dict[str, Any]]:
@@ -94,10 +106,11 @@ def totals_of(settlement: dict[str, Any]) -> SettlementTotals:
 
 
 class _Verifier:
-    def __init__(self, bundle: dict[str, Any], w3: Web3) -> None:
+    def __init__(self, bundle: dict[str, Any], w3: Web3, manifest: Manifest | None) -> None:
         self.bundle = bundle
         self.w3 = w3
-        self.report = Report()
+        self.manifest = manifest
+        self.report = Report(pinned=manifest is not None)
 
     def receipt(self, label: str) -> Any | None:
         tx_hash = self.bundle["transactions"].get(label)
@@ -115,10 +128,17 @@ class _Verifier:
         b, r = self.bundle, self.report
         if not r.add("schema", b.get("schema") == SCHEMA, str(b.get("schema"))):
             return r
+        try:
+            check_shape(b)
+        except MalformedBundle as exc:
+            r.add("bundle", False, str(exc))
+            return r
         chain_id = self.w3.eth.chain_id
         if not r.add("chain", chain_id == b["chain_id"], f"node chain id {chain_id}, bundle {b['chain_id']}"):
             return r
         addresses = b["contracts"]
+        if self.manifest:
+            self.check_deployment(self.manifest, chain_id, addresses)
         for name in (ESCROW, REGISTRY):
             code = bytes(self.w3.eth.get_code(Web3.to_checksum_address(addresses[name])))
             r.add(f"{name} bytecode", artifact(name).runtime_matches(code), f"{addresses[name]} vs contracts/build")
@@ -145,6 +165,41 @@ class _Verifier:
         self.check_close(escrow, key, totals)
         self.check_anchor(registry, terms, key, totals)
         return r
+
+    def check_deployment(self, manifest: Manifest, chain_id: int, addresses: dict[str, str]) -> None:
+        """The bundle's chain, contracts and token are the ones the platform publishes."""
+        differences = []
+        if chain_id != manifest.chain_id:
+            differences.append(f"chain {chain_id}, not the platform's {manifest.chain_id}")
+        for label, name, expected in (
+            ("escrow", ESCROW, manifest.escrow),
+            ("registry", REGISTRY, manifest.registry),
+            ("token", "token", manifest.token),
+        ):
+            actual = Web3.to_checksum_address(addresses[name])
+            if actual != expected:
+                differences.append(f"{label} {actual} is not the platform's {expected}")
+        self.report.add(
+            "deployment",
+            not differences,
+            "; ".join(differences) or f"chain {chain_id}, escrow, registry and token are the platform's",
+        )
+
+    def check_anchorer(self, manifest: Manifest, registry: Contract, receipt: Any) -> None:
+        """The anchoring transaction was sent straight to the registry by a listed anchorer holding its role."""
+        tx = self.w3.eth.get_transaction(receipt["transactionHash"])
+        sender = Web3.to_checksum_address(tx["from"])
+        role = registry.functions.ANCHORER_ROLE().call()
+        holds = registry.functions.hasRole(role, sender).call(block_identifier=receipt["blockNumber"])
+        if sender not in manifest.anchorers:
+            problem = f"anchored by {sender}, not one of the platform's anchorers ({', '.join(manifest.anchorers)})"
+        elif tx["to"] is None or Web3.to_checksum_address(tx["to"]) != registry.address:
+            problem = f"the anchoring transaction was sent to {tx['to']}, not to the registry"
+        elif not holds:
+            problem = f"anchored by {sender}, which did not hold ANCHORER_ROLE in the registry"
+        else:
+            problem = ""
+        self.report.add("deployment", not problem, problem or f"anchored by {sender}, a listed anchorer")
 
     def check_signature(self, party: str, terms: TradeTerms, key: bytes) -> None:
         signature = bytes.fromhex(self.bundle["signatures"][party].removeprefix("0x"))
@@ -229,6 +284,10 @@ class _Verifier:
                 any(e["root"] == root and e["batchId"] == m["batch_id"] for e in anchored),
                 f"RootAnchored batch {m['batch_id']}",
             )
+            if self.manifest:
+                self.check_anchorer(self.manifest, registry, receipt)
+        elif self.manifest:
+            r.add("deployment", False, "no anchoring transaction to check the anchorer of")
         r.add(
             "proof on chain",
             registry.functions.verify(root, proof, leaf).call(),
@@ -236,11 +295,12 @@ class _Verifier:
         )
 
 
-def verify_bundle(bundle: dict[str, Any], w3: Web3) -> Report:
-    """Check a proof bundle against the chain behind `w3`. Malformed bundles give a failed report."""
+def verify_bundle(bundle: dict[str, Any], w3: Web3, manifest: Manifest | None = None) -> Report:
+    """Check a proof bundle against the chain behind `w3`; with `manifest`, also that its chain, contracts,
+    token and anchorer are the platform's. Malformed bundles give a failed report."""
     try:
-        return _Verifier(bundle, w3).run()
-    except (KeyError, TypeError, ValueError) as exc:
-        report = Report()
+        return _Verifier(bundle, w3, manifest).run()
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        report = Report(pinned=manifest is not None)
         report.add("bundle", False, f"malformed bundle: {exc.__class__.__name__}: {exc}")
         return report

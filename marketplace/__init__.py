@@ -56,6 +56,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.rfq.views import bp as rfq_bp
     from marketplace.trades.views import bp as trades_bp
+    from marketplace.wellknown import bp as wellknown_bp
 
     platform = platform or start(config or Config.from_env())
     app = Tradewind(__name__)
@@ -90,7 +91,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     )
     app.jinja_env.filters["label"] = lambda code, group: gettext(labels.words(code, group))
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
-    for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, api_blueprint()):
+    for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, wellknown_bp, api_blueprint()):
         app.register_blueprint(blueprint)
     init_rate_limits(app, platform.config)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.deployment import Contracts
+from ledger.manifest import Manifest
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,8 @@ class ChainContext:
     @property
     def chain_id(self) -> int:
         return self.contracts.chain_id
+
+    @property
+    def manifest(self) -> Manifest:
+        """What the platform publishes at /.well-known/tradewind.json (the operator anchors settlements)."""
+        return Manifest.of(self.contracts, (self.operator,))

@@ -1,4 +1,4 @@
-"""The `tradewind` command: demo, serve, worker, verify, reset."""
+"""The `tradewind` command: demo, serve, worker, verify, deployment, reset."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from ledger import safejson
 from ledger.chain import connect
 from ledger.errors import LedgerError
 from ledger.verify import verify_bundle
@@ -102,22 +104,62 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    """Check a proof bundle against an RPC endpoint, with nothing from our database."""
+UNPINNED = 3  # every check passed, but nothing tied the bundle to the platform's deployment
+PIN_HINT = "--deployment <site>/.well-known/tradewind.json"
+
+
+def _read_bundle(path: str) -> dict[str, Any]:
+    """The proof bundle in `path`, or the one inside `tradewind demo --json` output. Raises ValueError."""
     try:
-        bundle = json.loads(Path(args.bundle).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        return _err(f"cannot read bundle {args.bundle}: {exc}")
-    if not isinstance(bundle, dict):
-        return _err(f"{args.bundle} is not a proof bundle (expected a JSON object)")
-    report = verify_bundle(bundle, connect(args.rpc))
+        with Path(path).open("rb") as handle:
+            document = safejson.loads(handle.read(safejson.MAX_BYTES + 1))
+    except OSError as exc:
+        raise ValueError(f"cannot read bundle {path}: {exc.strerror or exc}") from exc
+    except safejson.JsonRejected as exc:
+        raise ValueError(f"cannot read bundle {path}: {exc}") from exc
+    if isinstance(document, dict) and "schema" not in document and isinstance(document.get("bundle"), dict):
+        print(f"{path}: checking the proof bundle inside the demo's output", file=sys.stderr)
+        document = document["bundle"]
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a proof bundle (expected a JSON object)")
+    return document
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check a proof bundle against an RPC endpoint, with nothing from our database; with --deployment,
+    also that it settled on the platform's own contracts and was anchored by the platform."""
+    from ledger.manifest import load_manifest
+
+    try:
+        bundle = _read_bundle(args.bundle)
+    except ValueError as exc:
+        return _err(str(exc))
+    manifest = load_manifest(args.deployment) if args.deployment else None
+    report = verify_bundle(bundle, connect(args.rpc), manifest)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
         for check in report.checks:
             print(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
-        print("VERIFIED" if report.ok else "NOT VERIFIED")
-    return 0 if report.ok else 1
+        if not report.ok:
+            print("NOT VERIFIED")
+        elif report.verified:
+            print("VERIFIED")
+        else:
+            print(
+                "CONSISTENT ONLY: every check passed, which proves the bundle is internally consistent with the "
+                "chain, not that the settlement belongs to the platform (anyone can deploy copies of the "
+                f"contracts). Pin it to the platform's deployment: {PIN_HINT}"
+            )
+    return 0 if report.verified else (UNPINNED if report.ok else 1)
+
+
+def cmd_deployment(args: argparse.Namespace) -> int:
+    """Print this installation's deployment manifest (what the web app serves at /.well-known/tradewind.json)."""
+    from marketplace.manifest import recorded_manifest
+
+    print(json.dumps(recorded_manifest(Config.from_env()).as_json(), indent=2))
+    return 0
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
@@ -175,11 +217,31 @@ def parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run the relay and indexer loop")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     worker.set_defaults(func=cmd_worker)
-    verify = sub.add_parser("verify", help="verify a settlement proof bundle")
-    verify.add_argument("bundle", help="path of the bundle JSON")
+    verify = sub.add_parser(
+        "verify",
+        help="verify a settlement proof bundle",
+        description="Check a proof bundle against any Ethereum node, without the platform's database. Exit 0: "
+        "verified and pinned to the deployment; 1: a check failed; 2: unusable input; 3: every check passed but "
+        "no --deployment was given, so only internal consistency is proven.",
+    )
+    verify.add_argument("bundle", help="path of the bundle JSON (or of `tradewind demo --json` output)")
     verify.add_argument("--rpc", required=True, help="Ethereum JSON-RPC URL")
-    verify.add_argument("--json", action="store_true")
+    verify.add_argument(
+        "--deployment",
+        metavar="FILE-or-URL",
+        help="the platform's deployment manifest (<site>/.well-known/tradewind.json): the bundle's chain, contracts, "
+        "token and anchorer must be the ones it lists",
+    )
+    verify.add_argument("--json", action="store_true", help="print the checks as one JSON object")
     verify.set_defaults(func=cmd_verify)
+    deployment = sub.add_parser(
+        "deployment",
+        help="print this installation's deployment manifest",
+        description="Print the deployment manifest (chain id, escrow, registry, token, anchorers, start block) "
+        "recorded in DATABASE_URL (default: the instance folder's SQLite file); with CHAIN_RPC_URL, for that "
+        "node's chain after checking the contracts are there. Deploys nothing. Exit 2 when nothing is recorded.",
+    )
+    deployment.set_defaults(func=cmd_deployment)
     reset = sub.add_parser(
         "reset",
         help="delete the embedded SQLite database and chain state",

@@ -96,6 +96,7 @@ class StoryResult:
 
     chain_id: int
     contracts: dict[str, str]
+    deployment: dict[str, Any]
     deal_id: str
     transactions: dict[str, str | None]
     settlement_root: str
@@ -106,11 +107,12 @@ class StoryResult:
         return {
             "chain_id": self.chain_id,
             "contracts": self.contracts,
+            "deployment": self.deployment,
             "deal_id": self.deal_id,
             "transactions": self.transactions,
             "settlement_root": self.settlement_root,
             "bundle": self.bundle,
-            "verified": self.report.ok,
+            "verified": self.report.verified,
             "checks": self.report.as_json()["checks"],
         }
 
@@ -218,12 +220,17 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
         }
         deal_id, root = trade.terms_digest, batch.root
 
-    report = verify_bundle(bundle, auditor_w3 or w3)
-    say("11. Auditor verifies the proof bundle against the chain, without our database:")
+    report = verify_bundle(bundle, auditor_w3 or w3, ctx.manifest)
+    say(
+        "11. Auditor verifies the proof bundle against the chain and the platform's published deployment "
+        "(/.well-known/tradewind.json), without our database:"
+    )
     for check in report.checks:
         say(f"    [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
-    say("VERIFIED" if report.ok else "VERIFICATION FAILED")
-    return StoryResult(ctx.chain_id, ctx.contracts.as_json(), deal_id, transactions, root, bundle, report)
+    say("VERIFIED" if report.verified else "VERIFICATION FAILED")
+    return StoryResult(
+        ctx.chain_id, ctx.contracts.as_json(), ctx.manifest.as_json(), deal_id, transactions, root, bundle, report
+    )
 
 
 def seed_trade_in_progress(platform: Platform) -> None:

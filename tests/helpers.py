@@ -1,9 +1,14 @@
-"""Test helpers: custom-error matching for reverts, key lookups for the relay."""
+"""Test helpers: custom-error matching for reverts, key lookups for the relay, the `tradewind` command as a
+user runs it."""
 
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +17,18 @@ from eth_utils import function_signature_to_4byte_selector
 
 from ledger.chain import REVERTS
 from ledger.contracts import artifact
+
+ROOT = Path(__file__).resolve().parent.parent
+TRADEWIND = [sys.executable, "-m", "marketplace.cli"]
+
+
+def run_demo(*args: str) -> dict[str, Any]:
+    """`tradewind demo --json` in a process of its own; it must succeed."""
+    result = subprocess.run(
+        [*TRADEWIND, "demo", "--json", *args], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
 
 
 def error_selector(contract: str, name: str) -> str:

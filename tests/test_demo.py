@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -16,21 +15,13 @@ from ledger.errors import ContractsMissing
 from marketplace.config import Config
 from marketplace.platform import start
 from tests.conftest import ROOT
-
-TRADEWIND = [sys.executable, "-m", "marketplace.cli"]
-
-
-def run_demo(*args: str) -> dict:  # type: ignore[type-arg]
-    result = subprocess.run(
-        [*TRADEWIND, "demo", "--json", *args], capture_output=True, text=True, timeout=300, cwd=ROOT
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout)
+from tests.helpers import TRADEWIND, run_demo
 
 
 def test_demo_on_the_embedded_default_verifies() -> None:
     out = run_demo()
     assert out["verified"] is True
+    assert out["deployment"]["escrow"] == out["contracts"]["TradeEscrow"] and len(out["deployment"]["anchorers"]) == 1
     assert set(out["contracts"]) == {"TradeEscrow", "SettlementRegistry", "token"}
     assert set(out["transactions"]) >= {"open", "release", "anchor"}
     assert out["bundle"]["merkle"]["root"] == out["settlement_root"]
@@ -92,10 +83,12 @@ def test_demo_on_anvil_and_postgres_leaves_a_checkable_trail(anvil_url: str, pos
 
 def test_verify_command_checks_a_bundle_and_rejects_a_forged_one(tmp_path: Path, anvil_url: str) -> None:
     out = run_demo("--rpc", anvil_url)
-    good = tmp_path / "bundle.json"
+    good, deployment = tmp_path / "bundle.json", tmp_path / "tradewind.json"
     good.write_text(json.dumps(out["bundle"]))
+    deployment.write_text(json.dumps(out["deployment"]))
+    pinned = ["--rpc", anvil_url, "--deployment", str(deployment)]
     ok = subprocess.run(
-        [*TRADEWIND, "verify", str(good), "--rpc", anvil_url], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [*TRADEWIND, "verify", str(good), *pinned], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert ok.returncode == 0 and ok.stdout.strip().endswith("VERIFIED")
 
@@ -104,7 +97,7 @@ def test_verify_command_checks_a_bundle_and_rejects_a_forged_one(tmp_path: Path,
     bad = tmp_path / "forged.json"
     bad.write_text(json.dumps(forged))
     refused = subprocess.run(
-        [*TRADEWIND, "verify", str(bad), "--rpc", anvil_url], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [*TRADEWIND, "verify", str(bad), *pinned], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert refused.returncode == 1 and "[FAIL] leaf" in refused.stdout and "NOT VERIFIED" in refused.stdout
 

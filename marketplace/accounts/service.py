@@ -201,9 +201,14 @@ def require(user: User, *kinds: OrgKind, write: bool = True) -> Organization:
     return org
 
 
+def operator_wallet(session: Session) -> Wallet | None:
+    """The platform operator's wallet (it deploys, anchors settlements and rules disputes), if created yet."""
+    return session.scalar(select(Wallet).where(Wallet.purpose == "operator"))
+
+
 def ensure_operator_wallet(session: Session, keybox: KeyBox, private_key: str = "") -> Wallet:
     """The platform operator's wallet: from CHAIN_OPERATOR_KEY if given, else generated once."""
-    wallet = session.scalar(select(Wallet).where(Wallet.purpose == "operator"))
+    wallet = operator_wallet(session)
     if private_key:
         account = Account.from_key(private_key)
         if wallet is not None and wallet.address != account.address:

@@ -55,7 +55,7 @@ def test_full_trade_over_the_api(client, platform, orgs: Orgs, worker) -> None: 
     final = client.get(f"/api/v1/trades/{trade_id}", headers=seller_h).json
     assert final["status"] == "released" and final["anchored"] and final["document_hash"] == "0x" + "ab" * 32
     bundle = client.get(f"/api/v1/trades/{trade_id}/bundle", headers=buyer_h).json
-    assert verify_bundle(bundle, platform.w3).ok
+    assert verify_bundle(bundle, platform.w3, platform.ctx.manifest).verified
 
 
 def test_errors_are_json_with_a_code_and_change_nothing(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]

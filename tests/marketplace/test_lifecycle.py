@@ -86,7 +86,7 @@ def test_a_dispute_is_ruled_by_the_arbitration_desk(platform, orgs: Orgs, worker
     with platform.db.session() as s:
         bundle = trades.proof_bundle(s.get(Trade, trade_id), platform.ctx)
     assert bundle["settlement"]["outcome"] == "ruled"
-    assert verify_bundle(bundle, platform.w3).ok
+    assert verify_bundle(bundle, platform.w3, platform.ctx.manifest).verified
 
 
 def test_parties_settle_on_a_proposal(platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 
+from ledger.manifest import Manifest
 from ledger.verify import verify_bundle
 from marketplace.trades import actions
 from tests.conftest import PASSWORD, Orgs
@@ -76,9 +77,11 @@ def test_trade_through_the_pages(app, platform, orgs: Orgs, worker) -> None:  # 
     worker.drain()
     final = customer.get(trade_path).text
     assert "badge released" in final and "証明バンドルをダウンロード" in final
+    assert "--deployment http://localhost/.well-known/tradewind.json" in final  # how to pin the check
     bundle = customer.get(f"{trade_path}/bundle.json")
     assert bundle.headers["Content-Disposition"].startswith("attachment")
-    assert verify_bundle(bundle.json, platform.w3).ok
+    published = Manifest.from_json(customer.get("/.well-known/tradewind.json").json)
+    assert verify_bundle(bundle.json, platform.w3, published).verified
 
     auditor = app.test_client()
     login(auditor, orgs.auditor())
