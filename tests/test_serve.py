@@ -59,11 +59,16 @@ def test_serve_keeps_its_data_across_a_restart_and_bundles_verify(tmp_path: Path
         assert kept == settled
         assert again.call("GET", "/api/v1/trades/1/bundle", buyer) == bundle
 
-        # An auditor checks the bundle through the printed RPC URL, with nothing from our database.
+        # An auditor checks the bundle through the printed RPC URL, with nothing from our database, pinned to
+        # the deployment the site publishes (`tradewind deployment` prints the same manifest).
         path = tmp_path / "bundle.json"
         path.write_text(json.dumps(bundle))
-        verified = tradewind(env, "verify", str(path), "--rpc", rpc_url)
+        published = again.base + "/.well-known/tradewind.json"
+        verified = tradewind(env, "verify", str(path), "--rpc", rpc_url, "--deployment", published)
         assert verified.returncode == 0 and verified.stdout.strip().endswith("VERIFIED"), verified.stdout
+        printed = tradewind(env, "deployment")
+        assert printed.returncode == 0, printed.stderr
+        assert json.loads(printed.stdout) == again.call("GET", "/.well-known/tradewind.json")
 
         # The chain goes on where it stopped: a new trade is funded by the same wallets.
         fund_a_new_trade(again)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from ledger.manifest import WELL_KNOWN_PATH, load_manifest
 from ledger.verify import verify_bundle
 from marketplace import create_app
 from marketplace.accounts.models import Organization, User
@@ -223,7 +224,7 @@ def test_one_trade_from_rfq_to_anchored_settlement_in_the_browser(
     with customer.expect_download() as download:
         download_link.click()
     bundle = json.loads(Path(download.value.path()).read_text())
-    assert verify_bundle(bundle, platform.w3).ok
+    assert verify_bundle(bundle, platform.w3, load_manifest(site + WELL_KNOWN_PATH)).verified
 
     # The auditor sees it among the anchored settlements.
     desk.goto(f"{site}/audit/")
