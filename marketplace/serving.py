@@ -10,7 +10,6 @@ import atexit
 import threading
 from dataclasses import dataclass, replace
 
-from ledger.chain import is_embedded
 from ledger.localnode import LocalNode
 from marketplace.config import Config
 from marketplace.platform import Platform, start
@@ -37,8 +36,8 @@ class Serving:
         return self.platform.config.chain_rpc_url
 
     def start_worker(self, always: bool = False) -> None:
-        """Run the worker in a thread: always on a chain of our own (local node, in-process EVM), else if asked."""
-        if self.node is not None or is_embedded(self.platform.w3) or always:
+        """Run the worker in a thread: always with a local node of our own, else if asked (`--with-worker`)."""
+        if self.node is not None or always:
             self.worker = Worker(self.platform)
             self.thread = self.worker.start_thread()
 
