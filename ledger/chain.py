@@ -37,11 +37,14 @@ def dev_accounts(w3: Web3) -> list[str]:
         return []
 
 
-def dev_fund(w3: Web3, address: str, wei: int) -> None:
-    """Top up `address` to at least `wei` from the node's first unlocked account (dev chains only)."""
+def dev_fund(w3: Web3, address: str, wei: int, below: int | None = None) -> None:
+    """Top up `address` to `wei` from the node's first unlocked account (dev chains only), when its balance
+    is under `below` (default: under `wei`)."""
     balance = w3.eth.get_balance(address)
+    if balance >= (wei if below is None else below):
+        return
     faucets = dev_accounts(w3)
-    if balance >= wei or not faucets:
+    if not faucets:
         return
     tx = w3.eth.send_transaction({"from": faucets[0], "to": address, "value": wei - balance})
     w3.eth.wait_for_transaction_receipt(tx)

@@ -51,6 +51,7 @@ from enum import Enum
 import requests
 from eth_account.signers.local import LocalAccount
 from eth_tester.exceptions import ValidationError as EthTesterValidationError
+from eth_utils.exceptions import ValidationError as EthUtilsValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
@@ -69,9 +70,9 @@ _OPEN = (TxStatus.PENDING, TxStatus.SIGNED, TxStatus.SENT)
 _IN_FLIGHT = (TxStatus.SIGNED, TxStatus.SENT)
 _KNOWN = ("already known", "known transaction", "already imported")
 _NONCE_USED = ("nonce too low", "invalid transaction nonce", "nonce has already been used")
-_NO_GAS = ("insufficient funds",)
+_NO_GAS = ("insufficient funds", "not have enough balance")
 _BUSY = ("rate limit", "too many requests", "txpool is full", "try again", "temporarily")
-_NODE_ERRORS = (Web3RPCError, ValueError, EthTesterValidationError)
+_NODE_ERRORS = (Web3RPCError, ValueError, EthTesterValidationError, EthUtilsValidationError)
 """What a node's refusal raises: a JSON-RPC error, a validation error, or the in-process EVM's."""
 _TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError, TooManyRequests)
 TIP_WEI = 1_000_000_000

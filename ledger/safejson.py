@@ -38,3 +38,5 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise JsonRejected(f"not valid JSON: {exc}") from exc
+    except ValueError as exc:  # an integer beyond Python's digit limit for conversions
+        raise JsonRejected("the JSON document holds a number with too many digits") from exc

@@ -163,7 +163,8 @@ def cmd_deployment(args: argparse.Namespace) -> int:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    """Delete the embedded SQLite database and the local node's chain state, unless a server uses them."""
+    """Delete the embedded SQLite database, the local node's chain state and the stored documents, unless a
+    server uses them."""
     config = Config.from_env()
     if not config.database_url.startswith("sqlite:///"):
         return _err("reset only removes the embedded SQLite database; drop other databases yourself")
@@ -175,6 +176,13 @@ def cmd_reset(args: argparse.Namespace) -> int:
             if doomed.exists():
                 doomed.unlink()
                 print(f"removed {doomed}")
+        documents = config.documents_dir
+        if documents is not None and documents.is_dir():
+            if documents.is_relative_to(config.instance_dir):
+                shutil.rmtree(documents)
+                print(f"removed {documents}")
+            else:
+                print(f"kept {documents} (outside the instance folder): remove its documents yourself")
     finally:
         lock.release()
     return 0
@@ -259,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (LedgerError, ConfigError, InstanceInUse) as exc:
         return _err(str(exc))
+    except KeyboardInterrupt:  # Ctrl-C: every step commits as it goes, so there is nothing to undo
+        print("tradewind: stopped", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ import threading
 import time
 from dataclasses import dataclass
 
+from ledger.chain import dev_fund
 from ledger.contracts import ESCROW, REGISTRY, bind
 from ledger.indexer import Indexer
 from ledger.relay import Relay
-from marketplace.platform import Platform
+from marketplace.platform import OPERATOR_GAS_WEI, Platform
 from marketplace.trades.actions import run_timeouts
 from marketplace.trades.service import anchor_pending, apply_chain_events, surface_failures
 
@@ -65,6 +66,8 @@ class Worker:
 
     def run_once(self) -> Pass:
         """Relay, index, apply, queue due timeouts, and batch settled trades for anchoring."""
+        if self.platform.ctx.dev_faucet:  # a development chain: keep the operator's faucet and anchoring going
+            dev_fund(self.platform.w3, self.platform.ctx.operator, OPERATOR_GAS_WEI, below=OPERATOR_GAS_WEI // 10)
         sent = self.relay.run_once()
         chain_time = int(self.platform.w3.eth.get_block("latest")["timestamp"])
         with self.platform.db.session() as session:

@@ -122,11 +122,13 @@ def test_serve_without_a_usable_node_says_why_and_exits_2(
     assert not (tmp_path / "tradewind.sqlite").exists()  # nothing started, nothing written
 
 
-def test_reset_refuses_while_a_server_holds_the_instance(tmp_path: Path) -> None:
+def test_reset_refuses_while_a_server_holds_the_instance_and_then_removes_everything(tmp_path: Path) -> None:
     env = embedded_env(tmp_path, free_port())
-    database, state = tmp_path / "tradewind.sqlite", tmp_path / "chain-state.json"
+    database, state, documents = tmp_path / "tradewind.sqlite", tmp_path / "chain-state.json", tmp_path / "documents"
     database.write_bytes(b"data")
     state.write_text("{}")
+    documents.mkdir()
+    (documents / ("ab" * 32)).write_bytes(b"%PDF-1.4 bill of lading")
     lock = ServeLock(tmp_path)
     lock.acquire("test")
     try:
@@ -135,11 +137,11 @@ def test_reset_refuses_while_a_server_holds_the_instance(tmp_path: Path) -> None
         lock.release()
     assert refused.returncode == 2
     assert f"a Tradewind server (pid {os.getpid()}) is running on {tmp_path}" in refused.stderr
-    assert database.exists() and state.exists()
+    assert database.exists() and state.exists() and documents.exists()
 
     done = tradewind(env, "reset")
     assert done.returncode == 0, done.stderr
-    assert not database.exists() and not state.exists()
+    assert not database.exists() and not state.exists() and not documents.exists()
 
 
 def test_serve_refuses_a_chain_port_taken_by_another_program(tmp_path: Path, anvil_installed: None) -> None:

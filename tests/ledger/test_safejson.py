@@ -43,3 +43,8 @@ def test_importing_the_platform_brings_the_recursion_limit_back_down() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "refused"
+
+
+def test_a_number_with_too_many_digits_is_refused() -> None:
+    with pytest.raises(safejson.JsonRejected, match="too many digits"):
+        safejson.loads('{"moq": 1' + "0" * 5000 + "}")

@@ -156,3 +156,11 @@ def test_deeply_nested_json_is_a_400_not_a_crash(client) -> None:  # type: ignor
     deep = "[" * 80_000 + "]" * 80_000
     response = client.post("/api/v1/tokens", data=deep, headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and response.json["error"]["code"] == "invalid"
+
+
+def test_a_number_with_thousands_of_digits_is_a_400(client, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    body = '{"sku": "X", "hs_code": "8482.10", "incoterm": "FOB", "moq": 1' + "0" * 5000 + ', "price": "1"}'
+    response = client.post(
+        "/api/v1/listings", data=body, headers={**token(client, orgs.exporter()), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid"

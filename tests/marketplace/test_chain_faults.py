@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -253,3 +255,35 @@ def test_the_worker_logs_each_pass_that_does_something(tmp_path, caplog) -> None
         command = [str(Path(sys.executable).parent / "tradewind"), "worker", "--once"]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True)
         assert "INFO marketplace.worker: worker pass: 2 sent, 2 mined" in done.stderr
+        # Ctrl-C stops the long-running worker with a line, not a traceback.
+        running = subprocess.Popen(command[:-1], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)
+        running.send_signal(signal.SIGINT)
+        _, stderr = running.communicate(timeout=60)
+        assert running.returncode == 130 and "Traceback" not in stderr, stderr
+        assert "tradewind: stopped" in stderr
+
+
+def test_on_a_development_chain_the_worker_keeps_the_operator_in_gas(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every new organization costs the operator 1 ETH of faucet gas: after a hundred of them the faucet ran dry."""
+    with platform_on(tmp_path, "") as platform:
+        w3, operator = platform.w3, platform.ctx.operator
+        with platform.db.session() as s:
+            account = platform.signer(s, operator)
+        keep = 5 * 10**17  # half an ETH: less than one faucet grant
+        spend = w3.eth.get_balance(operator) - keep - 21_000 * 10**10
+        tx = {
+            "to": "0x000000000000000000000000000000000000dEaD",
+            "value": spend,
+            "gas": 21_000,
+            "chainId": w3.eth.chain_id,
+        }
+        tx.update(nonce=w3.eth.get_transaction_count(operator), maxFeePerGas=10**10, maxPriorityFeePerGas=10**9)
+        w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction))
+        assert w3.eth.get_balance(operator) < 10**18
+        worker = Worker(platform)
+        Orgs(platform).exporter()  # its faucet gas comes from the operator
+        worker.drain()
+        with platform.db.session() as s:
+            faucet = s.scalars(select(OutboxTx).where(OutboxTx.purpose == "faucet_gas")).all()
+        assert [row.status for row in faucet] == [TxStatus.MINED]
