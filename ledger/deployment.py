@@ -55,7 +55,9 @@ def check_recorded(w3: Web3, rows: dict[str, Deployment]) -> None:
         if name != STABLECOIN and not artifact(name).runtime_matches(code):
             raise ContractsMissing(
                 f"the code of {name} at {row.address} on chain {row.chain_id} is not the code in "
-                "contracts/build: refusing to run against it."
+                "contracts/build: refusing to run against it. The contracts changed since this database was set "
+                "up: run the release that deployed them, or start afresh on a new chain with a new database "
+                "(`tradewind reset` deletes the embedded default's data)."
             )
 
 
