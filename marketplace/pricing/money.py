@@ -83,3 +83,30 @@ class Money:
 
     def as_json(self) -> dict[str, str | int]:
         return {"currency": self.currency, "minor": self.minor, "amount": str(self.amount)}
+
+
+@dataclass(frozen=True, order=True)
+class TokenAmount:
+    """An amount of a settlement token: integer base units with `decimals` digits, worth `currency` one to one.
+
+    Shown exactly, so the parts of a split add up to the deposit (976.949 stays 976.949, 400 reads 400.00).
+    """
+
+    units: int
+    decimals: int
+    currency: str
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount in major units, exact, with at least the currency's own decimals."""
+        exact = Decimal(self.units).scaleb(-self.decimals).normalize()
+        return exact.quantize(Decimal(1).scaleb(-max(exponent(self.currency), -exact.as_tuple().exponent)))
+
+    def format(self, locale: str = "en") -> str:
+        """Localized text with every significant digit, such as `976,949 $` (de)."""
+        return format_currency(self.amount, self.currency, locale=locale, decimal_quantization=False)
+
+    def as_json(self) -> dict[str, str | int]:
+        """The currency, whole minor units (rounded down) and the exact amount."""
+        minor = self.units // 10 ** (self.decimals - exponent(self.currency))
+        return {"currency": self.currency, "minor": minor, "amount": str(self.amount)}

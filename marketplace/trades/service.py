@@ -26,7 +26,7 @@ from marketplace.chain_context import ChainContext
 from marketplace.db import as_utc, transition
 from marketplace.errors import Conflict, NotFound
 from marketplace.pricing.fx import RateProvider
-from marketplace.pricing.money import Money, exponent
+from marketplace.pricing.money import Money, TokenAmount, exponent
 from marketplace.rfq.models import QuoteStatus, RfqStatus
 from marketplace.rfq.service import acceptable_quote
 from marketplace.trades.models import FINAL, BatchStatus, SettlementBatch, Trade, TradeStatus
@@ -275,7 +275,7 @@ def shares(trade: Trade) -> dict[str, int] | None:
     }
 
 
-def split(trade: Trade) -> dict[str, Money] | None:
+def split(trade: Trade) -> dict[str, TokenAmount] | None:
     """The shares of a closed trade in the settlement currency."""
     units = shares(trade)
     return {name: token_money(amount) for name, amount in units.items()} if units is not None else None
@@ -384,7 +384,7 @@ class Milestone:
 
     number: int
     share_bps: int
-    amount: Money
+    amount: TokenAmount
     paid: bool
 
 
@@ -395,8 +395,8 @@ class TradeView:
     side: str  # buyer, seller, arbiter, auditor
     actions: frozenset[str]
     milestones: list[Milestone]
-    remaining: Money
-    proposal: Money | None
+    remaining: TokenAmount
+    proposal: TokenAmount | None
     proposal_mine: bool
     deadline: datetime | None  # when the current state's default outcome becomes available
 
@@ -414,9 +414,9 @@ _ALLOWED: dict[tuple[str, TradeStatus], tuple[str, ...]] = {
 """What each side may start in each state (the actions module enforces the details)."""
 
 
-def token_money(units: int) -> Money:
-    """Token units in the settlement currency (rounded down to its minor unit)."""
-    return Money(units // 10 ** (TOKEN_DECIMALS - exponent(SETTLEMENT_CURRENCY)), SETTLEMENT_CURRENCY)
+def token_money(units: int) -> TokenAmount:
+    """Token units as an exact amount of the settlement currency."""
+    return TokenAmount(units, TOKEN_DECIMALS, SETTLEMENT_CURRENCY)
 
 
 def trade_view(trade: Trade, user: User) -> TradeView:
