@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_percent
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, jsonify, render_template, request
 from flask_babel import Babel, format_datetime, gettext
 from flask_limiter.errors import RateLimitExceeded
@@ -89,6 +90,10 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.jinja_env.filters["bps"] = lambda bps: format_percent(
         Decimal(bps) / 10_000, locale=web.content_locale(), decimal_quantization=False
     )
+    app.jinja_env.filters["decimal"] = lambda value: format_decimal(
+        Decimal(str(value)), locale=web.content_locale(), decimal_quantization=False
+    )
+    app.jinja_env.filters["language"] = lambda code: Locale.parse(code).get_display_name(web.select_locale())
     app.jinja_env.filters["label"] = lambda code, group: gettext(labels.words(code, group))
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, wellknown_bp, api_blueprint()):
