@@ -3,6 +3,9 @@ the split of a closed trade in currency, outcome words, translated statuses, act
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from babel.messages.pofile import read_po
 
 from i18n import TRANSLATIONS
@@ -60,6 +63,36 @@ def test_the_split_of_a_ruling_is_shown_in_currency(app, platform, orgs: Orgs, w
     assert api["totals_token_units"]["arbiter_fee"] == str(trade.totals.arbiter_fee)
 
 
+def _dollars(text: str) -> Decimal:
+    """An English dollar amount as the page shows it, such as `$1,396.50`, exactly."""
+    return Decimal(text.replace("$", "").replace(",", ""))
+
+
+def test_a_split_with_sub_cent_parts_adds_up_to_the_deposit(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+    exporter, buyer = orgs.exporter(), orgs.buyer()
+    desk = orgs.make("arbiter", locale="en", currency="USD")
+    worker.drain()
+    trade_id = funded(platform, worker, exporter, buyer, schedule="30/70")
+    deposit = Decimal(flow.trade(platform, trade_id).terms.amount).scaleb(-6)
+    client = app.test_client()
+    login(client, exporter)
+    paying = client.get(f"/trades/{trade_id}?lang=en").text
+    tranches = [_dollars(m) for m in re.findall(r"<td>(\$[0-9,.]+)</td><td>", paying)]
+    assert sum(tranches) == deposit, (tranches, deposit)  # every milestone to the last digit
+
+    act(platform, worker, actions.dispute, buyer, trade_id, "0x" + "ab" * 32)
+    trade = act(platform, worker, actions.rule, desk, trade_id, "400.00")
+    assert trade.totals.seller_amount % 10**4 and trade.totals.arbiter_fee % 10**4  # parts below a cent
+    page = client.get(f"/trades/{trade_id}?lang=en").text
+    table = page.split('<table class="split">', 1)[1].split("</table>", 1)[0]
+    parts = [_dollars(cell) for cell in re.findall(r"<td>([^<]+)</td>", table)]
+    assert len(parts) == 4 and parts[0] == Decimal("400.00") and "$400.00" in table
+    assert sum(parts) == deposit, (parts, deposit)
+    german = client.get(f"/trades/{trade_id}?lang=de").text
+    seller = Decimal(trade.totals.seller_amount).scaleb(-6).normalize()
+    assert f"{seller:,f}".replace(",", " ").replace(".", ",").replace(" ", ".") + "\xa0$" in german
+
+
 def test_the_audit_page_names_the_outcome_as_the_trade_page_does(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
     exporter, buyer, auditor = orgs.exporter(), orgs.buyer(), orgs.auditor()
     worker.drain()
@@ -74,6 +107,10 @@ def test_the_audit_page_names_the_outcome_as_the_trade_page_does(app, platform, 
     audit_row = client.get("/audit/").text.split(f"<td>{reference}</td>", 1)[1].split("</tr>", 1)[0]
     assert "settled by agreement" in trade_page and "settled by agreement" in audit_row
     assert "resolved" not in audit_row
+    audit = client.get("/audit/").text
+    deployment = "--deployment http://localhost/.well-known/tradewind.json</code>"
+    assert f"<code>tradewind verify bundle.json --rpc &lt;RPC URL&gt; {deployment}" in audit
+    assert f"-proof.json --rpc &lt;RPC URL&gt; {deployment}" in trade_page
 
 
 def test_statuses_actions_and_messages_speak_the_viewers_language(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
@@ -127,6 +164,43 @@ def test_the_rate_source_is_translated_and_same_currency_says_so(app, platform, 
     login(japanese, orgs.buyer())
     page = japanese.get(f"/listings/{listing_id}").text
     assert "欧州中央銀行（ECB）ユーロ参照レート" in page and "reference rates" not in page
+
+
+def test_rates_are_written_as_the_viewer_writes_numbers(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
+    exporter = orgs.exporter()
+    worker.drain()
+    listing_id = flow.listing(platform, exporter, sku="RATE-2")
+    american = app.test_client()
+    login(american, orgs.make("buyer", locale="de", currency="USD"))
+    page = american.get(f"/listings/{listing_id}").text
+    rate = platform.rates.rate("EUR", "USD").rate
+    assert "." in str(rate)  # a rate with decimals, so the test can tell the two ways apart
+    assert "umgerechnet mit den Euro-Referenzkursen der EZB vom" in page
+    assert f"1 EUR = {str(rate).replace('.', ',')} USD" in page and f"= {rate} USD" not in page
+
+    trade_id = funded(platform, worker, exporter, orgs.buyer(currency="USD"))
+    seller = app.test_client()
+    login(seller, exporter)
+    trade_page = seller.get(f"/trades/{trade_id}").text
+    fx = flow.trade(platform, trade_id).terms.details["fx"]
+    assert f"1 EUR = {str(fx['rate']).replace('.', ',')} USD" in trade_page
+    assert "Euro-Referenzkursen der EZB" in trade_page
+    assert f"1 EUR = {fx['rate']} USD" in seller.get(f"/trades/{trade_id}?lang=en").text
+
+
+def test_the_new_listing_form_names_its_languages_in_the_viewers_language(app, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    login(client, orgs.exporter())
+    for lang, names in (
+        ("de", ("Englisch", "Deutsch", "Japanisch")),
+        ("ja", ("英語", "ドイツ語", "日本語")),
+        ("en", ("English", "German", "Japanese")),
+    ):
+        page = client.get(f"/listings/new?lang={lang}").text
+        assert all(f"<legend>{name}</legend>" in page for name in names), (
+            lang,
+            re.findall("<legend>.*?</legend>", page),
+        )
 
 
 def test_listing_text_follows_lang_at_once(app, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
