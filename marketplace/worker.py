@@ -66,8 +66,9 @@ class Worker:
 
     def run_once(self) -> Pass:
         """Relay, index, apply, queue due timeouts, and batch settled trades for anchoring."""
-        if self.platform.ctx.dev_faucet:  # a development chain: keep the operator's faucet and anchoring going
-            dev_fund(self.platform.w3, self.platform.ctx.operator, OPERATOR_GAS_WEI, below=OPERATOR_GAS_WEI // 10)
+        if self.platform.ctx.dev_faucet:  # a development chain: keep the operator's faucet and anchoring going,
+            # with room for a burst of new organizations (each gets 1 ETH of gas) within one pass
+            dev_fund(self.platform.w3, self.platform.ctx.operator, 10 * OPERATOR_GAS_WEI, below=OPERATOR_GAS_WEI)
         sent = self.relay.run_once()
         chain_time = int(self.platform.w3.eth.get_block("latest")["timestamp"])
         with self.platform.db.session() as session:

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -198,6 +199,7 @@ def test_an_anchor_the_node_refused_is_queued_again(tmp_path) -> None:  # type: 
     with anvil_node() as url, platform_on(tmp_path, url) as platform:
         worker = Worker(platform)
         _, buyer, trade_id = funded_trade(platform, worker)
+        platform.ctx = replace(platform.ctx, dev_faucet=False)  # no top-ups: the operator stays without gas
         operator_balance = platform.w3.eth.get_balance(platform.ctx.operator)
         set_balance(platform, platform.ctx.operator, 0)
         with platform.db.session() as s:

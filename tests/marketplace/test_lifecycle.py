@@ -129,7 +129,7 @@ def test_the_worker_applies_default_outcomes_when_deadlines_pass(tmp_path) -> No
     assert outcome[shipped] == (TradeStatus.RELEASED, "released")
     assert outcome[disputed] == (TradeStatus.RESOLVED, "default_ruled")
     split = trades.split(flow.trade(platform, disputed))
-    assert split is not None and split["buyer"].minor > 0 and split["seller"].minor > 0
+    assert split is not None and split["buyer"].units > 0 and split["seller"].units > 0
     client = create_app(platform=platform).test_client()
     login(client, exporter)  # a German exporter sees the default split in words and in dollars
     page = client.get(f"/trades/{disputed}").text
