@@ -23,7 +23,7 @@ from marketplace.config import Config
 from marketplace.errors import Conflict, DomainError, Invalid, TooManyRequests
 from marketplace.platform import Platform, start
 from marketplace.ratelimit import init_rate_limits
-from marketplace.validate import INT_MAX, invalid
+from marketplace.validate import INT_MAX, hs_display, invalid
 
 
 class IdConverter(IntegerConverter):
@@ -95,6 +95,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     )
     app.jinja_env.filters["language"] = lambda code: Locale.parse(code).get_display_name(web.select_locale())
     app.jinja_env.filters["label"] = lambda code, group: gettext(labels.words(code, group))
+    app.jinja_env.filters["hs"] = hs_display
+    app.jinja_env.filters["country"] = lambda code: Locale.parse(web.select_locale()).territories.get(code, code)
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, wellknown_bp, api_blueprint()):
         app.register_blueprint(blueprint)

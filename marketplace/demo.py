@@ -14,12 +14,14 @@ from ledger.verify import Report, verify_bundle
 from marketplace.accounts.models import Organization, Role, User
 from marketplace.accounts.service import create_organization, create_user
 from marketplace.catalog.models import Listing
+from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import create_listing, view_listing
 from marketplace.platform import Platform
 from marketplace.rfq.service import create_rfq, submit_quote
 from marketplace.trades import actions
 from marketplace.trades import service as trades
 from marketplace.trades.models import Trade
+from marketplace.validate import hs_display
 from marketplace.worker import Worker
 
 PASSWORD = "tradewind-demo"
@@ -63,25 +65,33 @@ def seed(platform: Platform) -> dict[str, int]:
         listing = create_listing(
             session,
             exporter,
-            sku="6204-2RS",
-            hs_code="8482.10",
-            unit="pc",
-            moq=1000,
-            incoterm="FOB",
-            incoterm_place="Hamburg",
-            price="2.35",
-            lead_time_days=21,
-            translations={
-                "de": {
-                    "title": "Rillenkugellager 6204-2RS",
-                    "description": "Beidseitig abgedichtet, C3, 20×47×14 mm.",
-                },
-                "en": {
-                    "title": "Deep groove ball bearing 6204-2RS",
-                    "description": "Sealed both sides, C3, 20×47×14 mm.",
-                },
-                "ja": {"title": "深溝玉軸受 6204-2RS", "description": "両側シール、C3すきま、20×47×14 mm。"},
-            },
+            ListingIn.model_validate(
+                {
+                    "sku": "6204-2RS",
+                    "hs_code": "8482.10",
+                    "unit": "PCE",
+                    "moq": 1000,
+                    "lead_time_days": 21,
+                    "stock": 48000,
+                    "price_tiers": [
+                        {"min_quantity": 1000, "unit_price": "2.35"},
+                        {"min_quantity": 10000, "unit_price": "2.12"},
+                    ],
+                    "incoterms": [{"rule": "FOB", "place": "Hamburg"}, {"rule": "CIF", "place": "Osaka"}],
+                    "source_locale": "de",
+                    "translations": {
+                        "de": {
+                            "title": "Rillenkugellager 6204-2RS",
+                            "description": "Beidseitig abgedichtet, C3, 20×47×14 mm.",
+                        },
+                        "en": {
+                            "title": "Deep groove ball bearing 6204-2RS",
+                            "description": "Sealed both sides, C3, 20×47×14 mm.",
+                        },
+                        "ja": {"title": "深溝玉軸受 6204-2RS", "description": "両側シール、C3すきま、20×47×14 mm。"},
+                    },
+                }
+            ),
         )
         return {"listing": listing.id}
 
@@ -140,7 +150,7 @@ def run_story(platform: Platform, say: Callable[[str], None], auditor_w3: Web3 |
         say(
             f"1. {exporter.organization.name} ({exporter.organization.country}) lists "
             f"\u201c{seller_view.title}\u201d at {seller_view.price.format('de')}/{listing.unit}, "
-            f"MOQ {listing.moq}, {listing.incoterm} {listing.incoterm_place}, HS {listing.hs_code}"
+            f"MOQ {listing.moq}, {listing.offer}, HS {hs_display(listing.hs_code)}"
         )
         buyer_view = view_listing(listing, buyer.organization.locale, buyer.organization.currency, platform.rates)
         say(

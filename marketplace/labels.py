@@ -28,6 +28,31 @@ STATUS = {
     # settlement batches
     "pending": N_("pending"),
     "anchored": N_("anchored"),
+    # listings
+    "draft": N_("draft"),
+    "published": N_("published"),
+    "archived": N_("archived"),
+}
+VISIBILITY = {"public": N_("public"), "restricted": N_("only chosen buyers")}
+UNIT = {  # UN/ECE Recommendation 20 codes a listing's quantity is counted in
+    "PCE": N_("piece"),
+    "H87": N_("piece (unit)"),
+    "C62": N_("one"),
+    "SET": N_("set"),
+    "PR": N_("pair"),
+    "DZN": N_("dozen"),
+    "KGM": N_("kilogram"),
+    "GRM": N_("gram"),
+    "TNE": N_("tonne"),
+    "LBR": N_("pound"),
+    "MTR": N_("metre"),
+    "CMT": N_("centimetre"),
+    "MMT": N_("millimetre"),
+    "MTK": N_("square metre"),
+    "MTQ": N_("cubic metre"),
+    "LTR": N_("litre"),
+    "MLT": N_("millilitre"),
+    "KWH": N_("kilowatt hour"),
 }
 ORG_KIND = {
     "exporter": N_("exporter"),
@@ -74,6 +99,8 @@ GROUPS: dict[str, dict[str, str]] = {
     "outcome": OUTCOME,
     "source": RATE_SOURCE,
     "document": DOCUMENT_KIND,
+    "visibility": VISIBILITY,
+    "unit": UNIT,
 }
 
 

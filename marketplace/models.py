@@ -2,7 +2,16 @@
 
 from ledger.store import ChainEvent, Cursor, Deployment, IndexedBlock, OutboxTx, Sender
 from marketplace.accounts.models import ApiToken, Organization, User, Wallet
-from marketplace.catalog.models import Listing, ListingTranslation
+from marketplace.catalog.models import (
+    Category,
+    CategoryName,
+    IncotermOffer,
+    Listing,
+    ListingAudience,
+    ListingImage,
+    ListingTranslation,
+    PriceTier,
+)
 from marketplace.db import Base
 from marketplace.rfq.models import Quote, Rfq
 from marketplace.trades.models import SettlementBatch, Trade
@@ -10,14 +19,20 @@ from marketplace.trades.models import SettlementBatch, Trade
 __all__ = [
     "ApiToken",
     "Base",
+    "Category",
+    "CategoryName",
     "ChainEvent",
     "Cursor",
     "Deployment",
+    "IncotermOffer",
     "IndexedBlock",
     "Listing",
+    "ListingAudience",
+    "ListingImage",
     "ListingTranslation",
     "Organization",
     "OutboxTx",
+    "PriceTier",
     "Quote",
     "Rfq",
     "Sender",

@@ -101,15 +101,43 @@ def _locale(value: str) -> str:
 LocaleCode = Annotated[str, Field(max_length=16), AfterValidator(_locale)]
 
 
+HS_CHAPTERS = frozenset(range(1, 98)) - {77}
+"""Chapters 01 to 97 of the Harmonized System; 77 is reserved for future use."""
+
+
 def _hs_code(value: str) -> str:
-    if not re.fullmatch(r"[0-9]{4}(\.?[0-9]{2}){0,3}", value):
-        raise refuse("%(name)s must be an HS code such as 8482.10")
-    digits = value.replace(".", "")
-    return digits[:4] + ("." + digits[4:] if digits[4:] else "")
+    digits = re.sub(r"[.\s]", "", value)
+    if not re.fullmatch(r"[0-9]{6,10}", digits):
+        raise refuse("%(name)s must be an HS code of 6 to 10 digits, such as 8482.10")
+    if int(digits[:2]) not in HS_CHAPTERS:
+        raise refuse("%(name)s must start with an HS chapter from 01 to 97")
+    return digits
 
 
 HsCode = Annotated[str, Field(max_length=16), AfterValidator(_hs_code)]
-"""An HS code, normalized to `dddd` or `dddd.dd...` (at most 11 characters)."""
+"""An HS code of 6 to 10 digits, dots and spaces allowed (`8482.10`); kept as digits only (`848210`)."""
+
+
+def hs_display(digits: str) -> str:
+    """An HS code as it is printed: heading, subheading, then the national digits (`8482.10.50`)."""
+    return ".".join([digits[:4], *(digits[i : i + 2] for i in range(4, len(digits), 2))])
+
+
+COUNTRIES = frozenset(
+    code
+    for code in Locale("en").territories
+    if re.fullmatch(r"[A-Z]{2}", code) and code not in {"EU", "EZ", "UN", "ZZ"}
+)
+"""ISO 3166-1 alpha-2 codes (Babel's territories, without the groupings it lists beside them)."""
+
+
+def _country(value: str) -> str:
+    if value.upper() not in COUNTRIES:
+        raise refuse("%(name)s must be an ISO 3166-1 country code such as DE")
+    return value.upper()
+
+
+Country = Annotated[str, Field(max_length=2), AfterValidator(_country)]
 
 Sha256 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$"), AfterValidator(str.lower)]
 
@@ -125,7 +153,11 @@ _BUILTIN = {
     "int_type": error_template("%(name)s must be a whole number"),
     "greater_than": error_template("%(name)s must be above %(gt)s"),
     "less_than_equal": error_template("%(name)s must be at most %(le)s"),
+    "greater_than_equal": error_template("%(name)s must be at least %(ge)s"),
     "too_long": error_template("%(name)s has more than %(max_length)s entries"),
+    "too_short": error_template("%(name)s needs at least %(min_length)s entries"),
+    "list_type": error_template("%(name)s must be a list"),
+    "literal_error": error_template("%(name)s must be one of %(expected)s"),
     "model_type": error_template("%(name)s must be an object"),
     "dict_type": error_template("%(name)s must be an object"),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 from functools import cache
 
@@ -28,7 +29,25 @@ DEV_STABLECOIN_GRANT = 5_000_000 * 10**6  # tUSD for a buyer on a development ch
 TOKEN_DAYS = 90  # lifetime of an API token unless another is asked for
 MAX_TOKEN_DAYS = 365
 LAST_USED_PRECISION = timedelta(minutes=1)  # how often a token's last use is written down
+SLUG_LENGTH = 64
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def slugify(name: str) -> str:
+    """An address-safe form of a name: ASCII letters and digits in lower case, joined by hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:SLUG_LENGTH].strip("-")
+
+
+def free_slug(session: Session, name: str) -> str:
+    """`slugify(name)`, with `-2`, `-3`, ... appended if another organization has it ("org" if empty)."""
+    base = slugify(name) or "org"
+    taken = set(session.scalars(select(Organization.slug).where(Organization.slug.like(f"{base}%"))))
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base[: SLUG_LENGTH - len(str(n)) - 1]}-{n}"
+    return candidate
 
 
 def create_organization(
@@ -50,7 +69,15 @@ def create_organization(
         raise Invalid("name is required", "name")
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise Invalid("country must be an ISO 3166 alpha-2 code such as DE", "country")
-    org = Organization(name=name.strip(), kind=kind, country=country, currency=check_currency(currency), locale=locale)
+    org = Organization(
+        name=name.strip(),
+        kind=kind,
+        country=country,
+        currency=check_currency(currency),
+        locale=locale,
+        slug=free_slug(session, name),
+        languages=[locale.split("_")[0]],
+    )
     session.add(org)
     session.flush()
     account, sealed = keybox.create()

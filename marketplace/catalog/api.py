@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from marketplace.accounts.models import OrgKind
-from marketplace.api import accepts, parse_body, require_api_user, viewer_prefs
+from marketplace.api import accepts, api_user, parse_body, require_api_user, viewer_prefs
 from marketplace.catalog.schemas import ListingIn, ViewerQuery
 from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
 from marketplace.web import db, platform
@@ -15,25 +15,32 @@ from marketplace.web import db, platform
 bp = Blueprint("catalog_api", __name__)
 
 
+def _viewer_org_id() -> int | None:
+    """The caller's organization, for listings only some buyers may see (anonymous callers see public ones)."""
+    return api_user().organization_id if request.headers.get("Authorization") else None
+
+
 @bp.get("/listings")
 @accepts(query=ViewerQuery)
 def listings() -> Any:
     locale, currency = viewer_prefs()
     rates = platform().rates
-    return jsonify({"listings": [view_listing(x, locale, currency, rates).as_json() for x in active_listings(db())]})
+    found = active_listings(db(), _viewer_org_id())
+    return jsonify({"listings": [view_listing(x, locale, currency, rates).as_json() for x in found]})
 
 
 @bp.get("/listings/<int:listing_id>")
 @accepts(query=ViewerQuery)
 def listing(listing_id: int) -> Any:
     locale, currency = viewer_prefs()
-    return jsonify(view_listing(get_listing(db(), listing_id), locale, currency, platform().rates).as_json())
+    found = get_listing(db(), listing_id, _viewer_org_id())
+    return jsonify(view_listing(found, locale, currency, platform().rates).as_json())
 
 
 @bp.post("/listings")
 @accepts(ListingIn, query=ViewerQuery)
 def new_listing() -> Any:
     user = require_api_user(OrgKind.EXPORTER)
-    created = create_listing(db(), user, **parse_body().model_dump())
+    created = create_listing(db(), user, parse_body())
     locale, currency = viewer_prefs()
     return jsonify(view_listing(created, locale, currency, platform().rates).as_json()), 201

@@ -1,10 +1,12 @@
-"""Listings and their translations."""
+"""Listings (products as B2B buyers read them), their translations, price tiers, Incoterm offers,
+images, audience, and the category tree."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization
@@ -12,40 +14,118 @@ from marketplace.db import Base, utcnow
 from marketplace.pricing.money import Money
 
 INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF")
+"""Incoterms 2020: the seven rules for any mode of transport, then the four for sea and inland waterway."""
+
+
+class ListingStatus(StrEnum):
+    DRAFT = "draft"  # only its exporter sees it
+    PUBLISHED = "published"
+    ARCHIVED = "archived"  # kept for RFQs and trades that name it; no longer shown or quotable
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    RESTRICTED = "restricted"  # only the buyer organizations in its audience (and its exporter)
+
+
+class Category(Base):
+    """A node of the category tree. The roots are the 21 sections of the Harmonized System; operators add
+    subcategories. `path` lists the ids from the root down (`/16/42/`), so descendants are a prefix match."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(255), index=True)
+    hs_chapters: Mapped[str | None] = mapped_column(String(8))  # "84-85" for a section, else empty
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side="Category.id")
+    names: Mapped[list[CategoryName]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def name(self, locale: str) -> str:
+        """The name in `locale`, else its base language, else English, else any."""
+        by_locale = {n.locale: n.name for n in self.names}
+        for candidate in (locale, locale.split("_")[0], "en"):
+            if candidate in by_locale:
+                return by_locale[candidate]
+        return next(iter(by_locale.values()), self.code)
+
+
+class CategoryName(Base):
+    __tablename__ = "category_names"
+    __table_args__ = (UniqueConstraint("category_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
 
 
 class Listing(Base):
+    """One product of an exporter. `price_minor` is the lowest unit price of its tiers (the "from" price,
+    kept for sorting and price filters); the price for a quantity is `price_for(quantity)`."""
+
     __tablename__ = "listings"
-    __table_args__ = (UniqueConstraint("organization_id", "sku"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "sku"),
+        Index("ix_listings_status_published", "status", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     sku: Mapped[str] = mapped_column(String(64))
-    hs_code: Mapped[str] = mapped_column(String(12))
-    unit: Mapped[str] = mapped_column(String(16))
+    hs_code: Mapped[str] = mapped_column(String(10), index=True)  # 6 to 10 digits, no dots
+    origin: Mapped[str] = mapped_column(String(2), index=True)  # ISO 3166-1 alpha-2
+    unit: Mapped[str] = mapped_column(String(3))  # UN/ECE Recommendation 20 code
     moq: Mapped[int] = mapped_column(Integer)
-    incoterm: Mapped[str] = mapped_column(String(3))
-    incoterm_place: Mapped[str] = mapped_column(String(100))
-    price_minor: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
     lead_time_days: Mapped[int] = mapped_column(Integer, default=30)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    stock: Mapped[int | None] = mapped_column(Integer)  # None: made to order
+    currency: Mapped[str] = mapped_column(String(3))
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    source_locale: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=ListingStatus.PUBLISHED)
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organization: Mapped[Organization] = relationship()
+    category: Mapped[Category] = relationship()
     translations: Mapped[list[ListingTranslation]] = relationship(
-        back_populates="listing", cascade="all, delete-orphan"
+        back_populates="listing", cascade="all, delete-orphan", order_by="ListingTranslation.locale"
     )
+    tiers: Mapped[list[PriceTier]] = relationship(cascade="all, delete-orphan", order_by="PriceTier.min_quantity")
+    offers: Mapped[list[IncotermOffer]] = relationship(cascade="all, delete-orphan", order_by="IncotermOffer.position")
+    images: Mapped[list[ListingImage]] = relationship(cascade="all, delete-orphan", order_by="ListingImage.position")
+    audience: Mapped[list[ListingAudience]] = relationship(cascade="all, delete-orphan")
 
     @property
     def price(self) -> Money:
+        """The lowest unit price of the tiers."""
         return Money(self.price_minor, self.currency)
 
+    def price_for(self, quantity: int) -> Money:
+        """The unit price for `quantity`: the tier with the highest minimum quantity not above it
+        (the first tier's price below its minimum)."""
+        chosen = self.tiers[0]
+        for tier in self.tiers:
+            if tier.min_quantity <= quantity:
+                chosen = tier
+        return Money(chosen.unit_price_minor, self.currency)
+
+    @property
+    def offer(self) -> IncotermOffer:
+        """The first Incoterm offer: the default of a quote."""
+        return self.offers[0]
+
     def translation(self, locale: str) -> ListingTranslation:
-        """The text in `locale`, else its language, else the exporter's locale, else any."""
+        """The text in `locale`, else its base language, else the listing's source language, else any."""
         by_locale = {t.locale: t for t in self.translations}
-        language = locale.split("_")[0].split("-")[0]
-        for candidate in (locale, language, self.organization.locale, "en"):
+        language = locale.replace("-", "_").split("_")[0]
+        for candidate in (locale, language, self.source_locale, self.source_locale.split("_")[0]):
             if candidate in by_locale:
                 return by_locale[candidate]
         return self.translations[0]
@@ -62,3 +142,58 @@ class ListingTranslation(Base):
     description: Mapped[str] = mapped_column(Text)
 
     listing: Mapped[Listing] = relationship(back_populates="translations")
+
+
+class PriceTier(Base):
+    """From `min_quantity` units on, each unit costs `unit_price_minor` (in the listing's currency)."""
+
+    __tablename__ = "price_tiers"
+    __table_args__ = (UniqueConstraint("listing_id", "min_quantity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    min_quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class IncotermOffer(Base):
+    """An Incoterms 2020 rule with its named place (`FOB Hamburg`)."""
+
+    __tablename__ = "incoterm_offers"
+    __table_args__ = (UniqueConstraint("listing_id", "rule", "place"), Index("ix_incoterm_offers_rule", "rule"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(3))
+    place: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.place}".strip()
+
+
+class ListingImage(Base):
+    """An uploaded picture, stored under the images directory by its SHA-256 (with a thumbnail)."""
+
+    __tablename__ = "listing_images"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ListingAudience(Base):
+    """A buyer organization that may see a restricted listing."""
+
+    __tablename__ = "listing_audience"
+    __table_args__ = (UniqueConstraint("listing_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

@@ -1,15 +1,18 @@
-"""Catalog requests: the listings query string and a new listing."""
+"""Catalog requests: a listing (new or changed), its translations, and the listings query string."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, NonNegativeInt
 
 from marketplace.catalog.models import INCOTERMS
+from marketplace.catalog.units import UNITS
 from marketplace.validate import (
+    INT_MAX,
     LONG_TEXT,
     Amount,
+    Country,
     Currency,
     HsCode,
     LocaleCode,
@@ -22,6 +25,9 @@ from marketplace.validate import (
 
 MAX_LEAD_TIME_DAYS = 3650
 MAX_TRANSLATIONS = 50
+MAX_TIERS = 20
+MAX_OFFERS = 22  # every rule at two places
+MAX_AUDIENCE = 200
 
 
 def _incoterm(value: str) -> str:
@@ -30,8 +36,17 @@ def _incoterm(value: str) -> str:
     return value.upper()
 
 
+def _unit(value: str) -> str:
+    if value.upper() not in UNITS:
+        raise refuse("%(name)s must be a UN/ECE Recommendation 20 unit code such as PCE, KGM or MTR")
+    return value.upper()
+
+
 Incoterm = Annotated[str, Field(max_length=3), AfterValidator(_incoterm)]
 LeadTime = Whole(MAX_LEAD_TIME_DAYS)
+Unit = Annotated[str, Field(max_length=3), AfterValidator(_unit)]
+CategoryCode = Text(64, min_length=1)
+OrgSlug = Text(64, min_length=1)
 
 
 class ViewerQuery(Query):
@@ -42,20 +57,66 @@ class ViewerQuery(Query):
 
 
 class TranslationIn(Schema):
-    title: Text(200) = ""
+    title: Text(200, min_length=1)
     description: Text(LONG_TEXT) = ""
 
 
+class TierIn(Schema):
+    """From `min_quantity` units on, each costs `unit_price` (in the listing's currency)."""
+
+    min_quantity: Whole()
+    unit_price: Amount
+
+
+class OfferIn(Schema):
+    """An Incoterms 2020 rule and its named place: `{"rule": "FOB", "place": "Hamburg"}`."""
+
+    rule: Incoterm
+    place: Text(100, min_length=1)
+
+
+def _distinct_tiers(tiers: list[TierIn]) -> list[TierIn]:
+    quantities = [t.min_quantity for t in tiers]
+    if len(set(quantities)) != len(quantities):
+        raise refuse("%(name)s: two tiers start at the same quantity")
+    return sorted(tiers, key=lambda t: t.min_quantity)
+
+
+def _distinct_offers(offers: list[OfferIn]) -> list[OfferIn]:
+    keys = [(o.rule, o.place.casefold()) for o in offers]
+    if len(set(keys)) != len(keys):
+        raise refuse("%(name)s: the same rule and place are offered twice")
+    return offers
+
+
+Tiers = Annotated[list[TierIn], Field(min_length=1, max_length=MAX_TIERS), AfterValidator(_distinct_tiers)]
+Offers = Annotated[list[OfferIn], Field(min_length=1, max_length=MAX_OFFERS), AfterValidator(_distinct_offers)]
+Status = Literal["draft", "published", "archived"]
+VisibilityIn = Literal["public", "restricted"]
+
+
 class ListingIn(Schema):
-    """A new listing. `price` is in `currency`, by default the exporter's."""
+    """A listing as its exporter writes it. Prices are in `currency`, by default the exporter's; the
+    category defaults to the HS section of `hs_code`, the origin to the exporter's country.
+    `audience` (organization slugs) is who sees a `restricted` listing."""
 
     sku: Text(64, min_length=1)
+    category: CategoryCode | None = None
     hs_code: HsCode
-    unit: Text(16, min_length=1) = "pc"
+    origin: Country | None = None
+    unit: Unit = "PCE"
     moq: Whole()
-    incoterm: Incoterm
-    incoterm_place: Text(100) = ""
-    price: Amount
-    currency: Currency | None = None
     lead_time_days: LeadTime = 30
-    translations: dict[LocaleCode, TranslationIn] = Field(max_length=MAX_TRANSLATIONS)
+    stock: Annotated[NonNegativeInt, Field(le=INT_MAX)] | None = None
+    currency: Currency | None = None
+    price_tiers: Tiers
+    incoterms: Offers
+    status: Status = "published"
+    visibility: VisibilityIn = "public"
+    audience: list[OrgSlug] = Field(default_factory=list, max_length=MAX_AUDIENCE)
+    source_locale: LocaleCode | None = None
+    translations: dict[LocaleCode, TranslationIn] = Field(min_length=1, max_length=MAX_TRANSLATIONS)
+
+
+class TranslationQuery(Query):
+    locale: LocaleCode

@@ -9,9 +9,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from i18n import UI_LOCALES
 from marketplace.accounts.models import OrgKind
 from marketplace.accounts.service import require
+from marketplace.catalog.categories import category_tree
+from marketplace.catalog.codec import parse_offers, parse_tiers
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
+from marketplace.catalog.units import UNITS
 from marketplace.validate import parse_form
 from marketplace.web import (
     content_locale,
@@ -26,17 +29,42 @@ from marketplace.web import (
 bp = Blueprint("catalog", __name__, url_prefix="/listings")
 
 
+def viewer_org_id() -> int | None:
+    user = current_user()
+    return user.organization_id if user else None
+
+
 @bp.get("/")
 def index() -> Any:
     rates, locale, currency = platform().rates, content_locale(), display_currency()
-    views = [view_listing(listing, locale, currency, rates) for listing in active_listings(db())]
+    views = [view_listing(listing, locale, currency, rates) for listing in active_listings(db(), viewer_org_id())]
     return render_template("catalog/index.html", views=views)
 
 
 @bp.get("/<int:listing_id>")
 def show(listing_id: int) -> Any:
-    view = view_listing(get_listing(db(), listing_id), content_locale(), display_currency(), platform().rates)
+    listing = get_listing(db(), listing_id, viewer_org_id())
+    view = view_listing(listing, content_locale(), display_currency(), platform().rates)
     return render_template("catalog/show.html", view=view)
+
+
+def listing_form(form: Any, locale: str) -> ListingIn:
+    """A listing posted from the exporter's form: tiers and offers in their compact text forms, one title
+    and description per interface language (empty ones left out)."""
+    fields: dict[str, object] = {
+        key: form.get(key, "")
+        for key in ListingIn.model_fields
+        if key not in ("translations", "price_tiers", "incoterms", "audience")
+    }
+    fields["price_tiers"] = parse_tiers(form.get("price_tiers", ""), locale)
+    fields["incoterms"] = parse_offers(form.get("incoterms", ""))
+    fields["audience"] = [s for s in form.get("audience", "").replace(",", " ").split() if s]
+    fields["translations"] = {
+        loc: {"title": form.get(f"title_{loc}", ""), "description": form.get(f"description_{loc}", "")}
+        for loc in UI_LOCALES
+        if form.get(f"title_{loc}", "").strip() or form.get(f"description_{loc}", "").strip()
+    }
+    return parse_form(ListingIn, fields, locale)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -44,13 +72,9 @@ def show(listing_id: int) -> Any:
 def new() -> Any:
     if request.method == "GET":
         require(current_user(), OrgKind.EXPORTER)  # the same rule as publishing: others get 403, not a form
-        return render_template("catalog/new.html", incoterms=INCOTERMS, locales=UI_LOCALES, form={})
-    form = request.form
-    fields: dict[str, object] = {key: form.get(key, "") for key in ListingIn.model_fields if key != "translations"}
-    fields["translations"] = {
-        loc: {"title": form.get(f"title_{loc}", ""), "description": form.get(f"description_{loc}", "")}
-        for loc in UI_LOCALES
-    }
-    data = parse_form(ListingIn, fields, select_locale())
-    listing = create_listing(db(), current_user(), **data.model_dump())
+        return render_template(
+            "catalog/new.html", incoterms=INCOTERMS, locales=UI_LOCALES, units=UNITS, categories=category_tree(db())
+        )
+    data = listing_form(request.form, select_locale())
+    listing = create_listing(db(), current_user(), data)
     return redirect(url_for("catalog.show", listing_id=listing.id))

@@ -15,9 +15,10 @@ class RfqIn(Schema):
 
 
 class QuoteIn(Schema):
-    """An offer in the listing's currency; what is left out is taken from the RFQ and the listing."""
+    """An offer in the listing's currency; what is left out is taken from the RFQ and the listing (the unit
+    price from the listing's tier for the quantity)."""
 
-    unit_price: Amount
+    unit_price: Amount | None = None
     quantity: Whole() | None = None
     incoterm: Incoterm | None = None
     incoterm_place: Text(100) | None = None

@@ -13,7 +13,7 @@ from ledger.canonical import document_hash
 from ledger.terms import MAX_MILESTONES
 from marketplace.accounts.models import OrgKind, User
 from marketplace.accounts.service import require
-from marketplace.catalog.service import get_listing
+from marketplace.catalog.service import quotable_listing
 from marketplace.db import as_utc, transition
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.pricing.money import MAX_MINOR, Money
@@ -25,7 +25,7 @@ GENESIS = "0x" + "00" * 32
 def create_rfq(session: Session, user: User, *, listing_id: int, quantity: int, message: str = "") -> Rfq:
     """A buyer asks the listing's exporter for a quote (arguments checked by `RfqIn`, rfq.schemas)."""
     org = require(user, OrgKind.BUYER)
-    listing = get_listing(session, listing_id)
+    listing = quotable_listing(session, listing_id, org.id)
     if quantity < listing.moq:
         raise Invalid("the minimum order quantity is %(moq)s %(unit)s", "quantity", moq=listing.moq, unit=listing.unit)
     rfq = Rfq(
@@ -100,7 +100,7 @@ def submit_quote(
     user: User,
     rfq_id: int,
     *,
-    unit_price: Decimal | str,
+    unit_price: Decimal | str | None = None,
     quantity: int | None = None,
     incoterm: str | None = None,
     incoterm_place: str | None = None,
@@ -119,12 +119,16 @@ def submit_quote(
     if rfq.status != RfqStatus.OPEN:
         raise Conflict("this RFQ is closed: a quote was accepted")
     listing = rfq.listing
-    price = Money.parse(unit_price, listing.currency, "unit_price")
+    quantity = quantity or rfq.quantity
+    if unit_price is None:
+        price = listing.price_for(quantity)
+    else:
+        price = Money.parse(unit_price, listing.currency, "unit_price")
     if price.minor == 0:
         raise Invalid("the unit price must be above zero", "unit_price")
-    quantity = quantity or rfq.quantity
     if price.minor * quantity > MAX_MINOR:
         raise Invalid("the total of this quote is too large", "quantity")
+    rule = incoterm or listing.offer.rule
     previous = rfq.quotes[-1] if rfq.quotes else None
     if previous is not None and not transition(session, previous, "status", QuoteStatus.OPEN, QuoteStatus.SUPERSEDED):
         raise Conflict("the buyer accepted revision %(revision)s meanwhile", revision=previous.revision)
@@ -135,8 +139,10 @@ def submit_quote(
         unit_price_minor=price.minor,
         currency=price.currency,
         quantity=quantity,
-        incoterm=incoterm or listing.incoterm,
-        incoterm_place=listing.incoterm_place if incoterm_place is None else incoterm_place,
+        incoterm=rule,
+        incoterm_place=next((o.place for o in listing.offers if o.rule == rule), "")
+        if incoterm_place is None
+        else incoterm_place,
         lead_time_days=lead_time_days or listing.lead_time_days,
         milestones=parse_schedule(payment_schedule),
         valid_until=datetime.now(UTC).replace(microsecond=0) + timedelta(days=valid_days),

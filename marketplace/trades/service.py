@@ -30,6 +30,7 @@ from marketplace.pricing.money import Money, TokenAmount, exponent
 from marketplace.rfq.models import QuoteStatus, RfqStatus
 from marketplace.rfq.service import acceptable_quote
 from marketplace.trades.models import FINAL, BatchStatus, SettlementBatch, Trade, TradeStatus
+from marketplace.validate import hs_display
 
 OVERSEERS = (OrgKind.AUDITOR, OrgKind.ARBITER)  # organizations that see every trade
 SETTLEMENT_CURRENCY = "USD"
@@ -90,7 +91,7 @@ def accept_quote(
         "goods": {
             "sku": listing.sku,
             "title": listing.translation("en").title,
-            "hs_code": listing.hs_code,
+            "hs_code": hs_display(listing.hs_code),
             "quantity": quote.quantity,
             "unit": listing.unit,
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from marketplace.accounts.models import User
+from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import create_listing
 from marketplace.platform import Platform
 from marketplace.rfq.service import create_rfq, submit_quote
@@ -15,20 +16,25 @@ from marketplace.trades.models import Trade, TradeStatus
 TEXTS = {"en": {"title": "Copper cable 3x2.5", "description": "Per metre"}, "de": {"title": "Kupferkabel 3x2,5"}}
 
 
+def listing_in(*, sku: str = "CAB-1", price: str = "1.25", **fields: object) -> ListingIn:
+    """A valid listing: copper cable by the metre, one price tier, CIF Yokohama; `fields` override."""
+    return ListingIn.model_validate(
+        {
+            "sku": sku,
+            "hs_code": "8544.49",
+            "unit": "MTR",
+            "moq": 100,
+            "price_tiers": [{"min_quantity": 1, "unit_price": price}],
+            "incoterms": [{"rule": "CIF", "place": "Yokohama"}],
+            "translations": TEXTS,
+            **fields,
+        }
+    )
+
+
 def listing(platform: Platform, exporter: User, sku: str = "CAB-1", price: str = "1.25") -> int:
     with platform.db.session() as s:
-        return create_listing(
-            s,
-            s.merge(exporter),
-            sku=sku,
-            hs_code="8544.49",
-            unit="m",
-            moq=100,
-            incoterm="CIF",
-            incoterm_place="Yokohama",
-            price=price,
-            translations=TEXTS,
-        ).id
+        return create_listing(s, s.merge(exporter), listing_in(sku=sku, price=price)).id
 
 
 def quote(platform: Platform, exporter: User, buyer: User, *, valid_days: int = 14, sku: str = "CAB-1") -> int:

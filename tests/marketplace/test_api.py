@@ -21,11 +21,10 @@ def test_full_trade_over_the_api(client, platform, orgs: Orgs, worker) -> None: 
         json={
             "sku": "API-1",
             "hs_code": "8482.10",
-            "unit": "pc",
+            "unit": "PCE",
             "moq": 10,
-            "incoterm": "FOB",
-            "incoterm_place": "Hamburg",
-            "price": "3.50",
+            "incoterms": [{"rule": "FOB", "place": "Hamburg"}],
+            "price_tiers": [{"min_quantity": 1, "unit_price": "3.50"}, {"min_quantity": 100, "unit_price": "3.20"}],
             "translations": {
                 "en": {"title": "Bearing", "description": "steel"},
                 "ja": {"title": "軸受", "description": "鋼"},
@@ -35,11 +34,15 @@ def test_full_trade_over_the_api(client, platform, orgs: Orgs, worker) -> None: 
     assert listing.status_code == 201, listing.json
     seen = client.get(f"/api/v1/listings/{listing.json['id']}", headers=buyer_h).json
     assert seen["title"] == "軸受" and seen["local_price"]["currency"] == "JPY"
-    assert seen["price"] == {"currency": "EUR", "minor": 350, "amount": "3.50", "text": "€3.50"}
-    rfq = client.post("/api/v1/rfqs", headers=buyer_h, json={"listing_id": listing.json["id"], "quantity": 40})
+    assert seen["price"] == {"currency": "EUR", "minor": 320, "amount": "3.20", "text": "€3.20"}  # "from"
+    assert [t["unit_price"]["amount"] for t in seen["price_tiers"]] == ["3.50", "3.20"]
+    rfq = client.post("/api/v1/rfqs", headers=buyer_h, json={"listing_id": listing.json["id"], "quantity": 400})
     assert rfq.status_code == 201
+    prefilled = client.post(f"/api/v1/rfqs/{rfq.json['id']}/quotes", headers=seller_h, json={})
+    assert prefilled.status_code == 201, prefilled.json  # the tier for 400 pieces
+    assert prefilled.json["unit_price"]["minor"] == 320 and prefilled.json["incoterm"] == "FOB"
     quote = client.post(f"/api/v1/rfqs/{rfq.json['id']}/quotes", headers=seller_h, json={"unit_price": "3.25"})
-    assert quote.status_code == 201 and quote.json["total"]["minor"] == 13000
+    assert quote.status_code == 201 and quote.json["total"]["minor"] == 130000
     trade = client.post(f"/api/v1/quotes/{quote.json['id']}/accept", headers=buyer_h)
     assert trade.status_code == 201 and trade.json["status"] == "awaiting_funding"
     trade_id = trade.json["id"]
@@ -81,12 +84,12 @@ def test_errors_are_json_with_a_code_and_change_nothing(client, platform, orgs: 
             "sku": "B-1",
             "hs_code": "8482.10",
             "moq": 1,
-            "incoterm": "FOB",
-            "price": 2.5,
+            "incoterms": [{"rule": "FOB", "place": "Hamburg"}],
+            "price_tiers": [{"min_quantity": 1, "unit_price": 2.5}],
             "translations": {"en": {"title": "x"}},
         },
     )
-    assert bad.status_code == 400 and bad.json["error"]["field"] == "price"
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "price_tiers.0.unit_price"
     assert client.get("/api/v1/listings", headers=seller_h).json["listings"] == [] or all(
         item["sku"] != "B-1" for item in client.get("/api/v1/listings").json["listings"]
     )
@@ -106,9 +109,8 @@ def test_dispute_and_ruling_over_the_api(client, platform, orgs: Orgs, worker) -
             "sku": "DSP-1",
             "hs_code": "8482.10",
             "moq": 1,
-            "incoterm": "CIF",
-            "incoterm_place": "Kobe",
-            "price": "10.00",
+            "incoterms": [{"rule": "CIF", "place": "Kobe"}],
+            "price_tiers": [{"min_quantity": 1, "unit_price": "10.00"}],
             "translations": {"en": {"title": "Bearing"}},
         },
     ).json
@@ -159,7 +161,7 @@ def test_deeply_nested_json_is_a_400_not_a_crash(client) -> None:  # type: ignor
 
 
 def test_a_number_with_thousands_of_digits_is_a_400(client, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
-    body = '{"sku": "X", "hs_code": "8482.10", "incoterm": "FOB", "moq": 1' + "0" * 5000 + ', "price": "1"}'
+    body = '{"sku": "X", "hs_code": "8482.10", "moq": 1' + "0" * 5000 + "}"
     response = client.post(
         "/api/v1/listings", data=body, headers={**token(client, orgs.exporter()), "Content-Type": "application/json"}
     )

@@ -28,9 +28,8 @@ GENERATED = 150
 BIG_IDS = ("0", "2147483648", "99999999999999999999", "٣", "１２", "-1", "1.5", "abc", "1e3")
 HASH = "0x" + "ab" * 32
 REQUIRED = {
-    "listing": ("sku", "hs_code", "moq", "incoterm", "price", "translations"),
+    "listing": ("sku", "hs_code", "moq", "incoterms", "price_tiers", "translations"),
     "rfq": ("listing_id", "quantity"),
-    "quote": ("unit_price",),
     "ship": ("document_hash",),
     "dispute": ("evidence_hash",),
     "settlement": ("buyer_amount",),
@@ -79,14 +78,19 @@ def bodies(w: World) -> dict[str, tuple[str, dict[str, str], dict[str, Any], dic
     """route name -> (path, headers, a valid body, field -> kind)."""
     listing = {
         "sku": "FUZZ-NEW",
+        "category": "XVI",
         "hs_code": "8482.10",
-        "unit": "pc",
+        "origin": "DE",
+        "unit": "PCE",
         "moq": 10,
-        "incoterm": "FOB",
-        "incoterm_place": "Hamburg",
-        "price": "3.50",
+        "stock": 100,
+        "incoterms": [{"rule": "FOB", "place": "Hamburg"}],
+        "price_tiers": [{"min_quantity": 1, "unit_price": "3.50"}],
         "currency": "EUR",
         "lead_time_days": 30,
+        "status": "published",
+        "visibility": "public",
+        "source_locale": "en",
         "translations": {"en": {"title": "Bearing", "description": "steel"}},
     }
     quote = {
@@ -107,13 +111,18 @@ def bodies(w: World) -> dict[str, tuple[str, dict[str, str], dict[str, Any], dic
             listing,
             {
                 "sku": "text64",
+                "category": "category",
                 "hs_code": "hs",
-                "unit": "text16",
+                "origin": "country",
+                "unit": "unit",
                 "moq": "int",
-                "incoterm": "incoterm",
-                "incoterm_place": "text100",
-                "price": "amount",
+                "stock": "stock",
+                "incoterms": "offers",
+                "price_tiers": "tiers",
                 "currency": "currency",
+                "status": "status",
+                "visibility": "visibility",
+                "audience": "audience",
                 "lead_time_days": "days3650",
                 "translations": "translations",
             },
@@ -194,7 +203,37 @@ BAD_KINDS: dict[str, st.SearchStrategy[Any]] = {
     "hs": st.one_of(
         NOT_TEXT,
         st.text(max_size=14).filter(lambda s: not re.fullmatch(r"[0-9]{4}(\.?[0-9]{2}){0,3}", s.strip())),
-        st.sampled_from(["٨٤٨٢.١٠", "８４８２", "8482.10.00.00.00"]),
+        st.sampled_from(["٨٤٨٢.١٠", "８４８２", "8482.10.00.00.00", "8482", "0001.10", "7701.10", "9801.10"]),
+    ),
+    "country": st.one_of(NOT_TEXT, st.sampled_from(["", "ZZ", "DEU", "EU", "de1", "1"])),
+    "unit": st.one_of(NOT_TEXT, st.sampled_from(["", "pc", "pieces", "XYZ", "KGMM"])),
+    "category": st.one_of(NOT_TEXT, st.sampled_from(["", "XXII", "no-such-category"]), too_long(64)),
+    "stock": st.one_of(st.booleans(), st.floats(), st.text(max_size=5), st.integers(max_value=-1), st.integers(2**31)),
+    "status": st.one_of(NOT_TEXT, st.sampled_from(["", "deleted", "PUBLISHED "])),
+    "visibility": st.one_of(NOT_TEXT, st.sampled_from(["", "private", "everyone"])),
+    "audience": st.one_of(NOT_TEXT, st.just([123]), st.just(["no-such-buyer"])),
+    "tiers": st.one_of(
+        NOT_TEXT,
+        st.just([]),
+        st.just([{"min_quantity": 1}]),
+        st.builds(lambda a: [{"min_quantity": 1, "unit_price": a}], BAD_AMOUNT),
+        st.builds(lambda q: [{"min_quantity": q, "unit_price": "1.00"}], NOT_INT),
+        st.just([{"min_quantity": 1, "unit_price": "1.00", "extra": 1}]),
+    ),
+    "offers": st.one_of(
+        NOT_TEXT,
+        st.just([]),
+        st.just([{"rule": "FOB"}]),
+        st.builds(
+            lambda r: [{"rule": r, "place": "Kobe"}],
+            st.text(max_size=5).filter(
+                lambda s: (
+                    s.strip().upper()
+                    not in ("FOB", "CIF", "EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "CFR")
+                )
+            ),
+        ),
+        st.builds(lambda p: [{"rule": "FOB", "place": p}], st.one_of(bad_text(100), st.just(""))),
     ),
     "incoterm": st.one_of(NOT_TEXT, st.text(max_size=5).filter(lambda s: s.strip().upper() not in ("FOB", "CIF"))),
     "currency": st.one_of(NOT_TEXT, st.text(max_size=5).filter(lambda s: not re.fullmatch(r"[A-Za-z]{3}", s))),
@@ -243,8 +282,8 @@ def explicit_cases(w: World) -> list[tuple[str, Callable[[Any], Any]]]:
     field_case("rfq", "listing_id", 2**63)
     field_case("rfq", "message", {"a": 1})
     field_case("rfq", "message", "x" * 1_000_000)
-    for price in ("1e30", "1e1000", "99999999999999999999", 2.5, "٣", "１２", "1_000", 123, None):
-        field_case("listing", "price", price)
+    for price in ("1e30", "1e1000", "99999999999999999999", 2.5, "٣", "１２", "1_000", 123, None, "0", "1.234"):
+        field_case("listing", "price_tiers", [{"min_quantity": 1, "unit_price": price}])
     for key, value in (
         ("moq", 1e20),
         ("moq", 2**31),
@@ -255,7 +294,14 @@ def explicit_cases(w: World) -> list[tuple[str, Callable[[Any], Any]]]:
         ("sku", "a\x00b"),
         ("sku", "\ud800"),
         ("unit", "u" * 200),
-        ("incoterm_place", "p" * 101),
+        ("incoterms", [{"rule": "FOB", "place": "p" * 101}]),
+        ("incoterms", [{"rule": "FOB"}]),
+        ("incoterms", "FOB Hamburg"),
+        ("price_tiers", [{"min_quantity": 11, "unit_price": "1"}]),
+        ("price_tiers", [{"min_quantity": 1, "unit_price": "1"}] * 2),
+        ("category", "XXII"),
+        ("origin", "ZZ"),
+        ("audience", ["x"] * 500),
         ("currency", 123),
         ("currency", ["EUR"]),
         ("currency", "ZZZ"),

@@ -44,21 +44,19 @@ class Row:
 LISTING = {
     "sku": "MATRIX-{n}",
     "hs_code": "8482.10",
-    "unit": "pc",
+    "unit": "PCE",
     "moq": 10,
-    "incoterm": "FOB",
-    "incoterm_place": "Hamburg",
-    "price": "3.50",
+    "incoterms": [{"rule": "FOB", "place": "Hamburg"}],
+    "price_tiers": [{"min_quantity": 1, "unit_price": "3.50"}],
     "translations": {"en": {"title": "Bearing", "description": "steel"}},
 }
 LISTING_FORM = {
     "sku": "FORM-{n}",
     "hs_code": "8482.10",
-    "unit": "pc",
+    "unit": "PCE",
     "moq": "10",
-    "incoterm": "FOB",
-    "incoterm_place": "Hamburg",
-    "price": "3.50",
+    "incoterms": "FOB Hamburg",
+    "price_tiers": "1:3.50",
     "title_en": "Bearing",
     "description_en": "steel",
 }

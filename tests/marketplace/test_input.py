@@ -46,19 +46,18 @@ def test_a_german_exporter_types_prices_with_a_decimal_comma(app, platform, orgs
         "csrf_token": seller_csrf,
         "sku": "KOMMA-1",
         "hs_code": "8482.10",
-        "unit": "Stk",
+        "unit": "PCE",
         "moq": "10",
-        "incoterm": "FOB",
-        "incoterm_place": "Hamburg",
+        "incoterms": "FOB Hamburg",
         "lead_time_days": "30",
         "title_de": "Kugellager",
     }
-    assert seller.post("/listings/new", data={**form, "price": "1.234,50"}).status_code == 302
-    refused = seller.post("/listings/new", data={**form, "sku": "KOMMA-2", "price": "１２"})
+    assert seller.post("/listings/new", data={**form, "price_tiers": "1:1.234,50;100:1.100,00"}).status_code == 302
+    refused = seller.post("/listings/new", data={**form, "sku": "KOMMA-2", "price_tiers": "1:１２"})
     assert refused.status_code == 400 and "Dezimalzahl" in refused.text  # refused in the page's language
     with platform.db.session() as s:
         listing = s.scalar(select(Listing).where(Listing.sku == "KOMMA-1"))
-        assert listing.price_minor == 123450
+        assert [t.unit_price_minor for t in listing.tiers] == [123450, 110000] and listing.price_minor == 110000
         assert s.scalar(select(Listing).where(Listing.sku == "KOMMA-2")) is None
 
     rfq_path = customer.post(
@@ -142,10 +141,11 @@ def test_a_constraint_or_value_the_database_refuses_is_a_4xx_not_a_500(pg_platfo
         original = session.get(Listing, listing_id)
         session.add(
             Listing(
-                **{c: getattr(original, c) for c in ("organization_id", "hs_code", "unit", "moq")},
+                **{
+                    c: getattr(original, c)
+                    for c in ("organization_id", "category_id", "hs_code", "origin", "unit", "moq", "source_locale")
+                },
                 sku=request.args["sku"],
-                incoterm="FOB",
-                incoterm_place="",
                 price_minor=1,
                 currency="EUR",
                 lead_time_days=1,

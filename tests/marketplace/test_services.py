@@ -34,18 +34,7 @@ def outbox_count(platform) -> int:  # type: ignore[no-untyped-def]
 def test_a_buyer_cannot_publish_listings(platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
     buyer = orgs.buyer()
     with pytest.raises(Forbidden), platform.db.session() as s:
-        create_listing(
-            s,
-            s.merge(buyer),
-            sku="X",
-            hs_code="8544",
-            unit="m",
-            moq=1,
-            incoterm="FOB",
-            incoterm_place="Kobe",
-            price="1",
-            translations=flow.TEXTS,
-        )
+        create_listing(s, s.merge(buyer), flow.listing_in(sku="X"))
 
 
 def test_a_viewer_cannot_quote(platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
@@ -62,25 +51,53 @@ def test_a_viewer_cannot_quote(platform, orgs: Orgs) -> None:  # type: ignore[no
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("price", "1.234", "at most 2 decimals"),
-        ("price", "abc", "decimal number"),
+        ("price_tiers.0.unit_price", "1.234", "at most 2 decimals"),
+        ("price_tiers.0.unit_price", "abc", "decimal number"),
+        ("price_tiers.0.unit_price", "0", "above zero"),
+        ("price_tiers", [{"min_quantity": 5, "unit_price": "1"}], "at or below the minimum order quantity"),
+        ("price_tiers", [], "at least 1"),
         ("hs_code", "12", "HS code"),
-        ("incoterm", "XYZ", "Incoterms"),
+        ("hs_code", "8482", "6 to 10 digits"),
+        ("hs_code", "7701.10", "chapter from 01 to 97"),
+        ("hs_code", "9901.10", "chapter from 01 to 97"),
+        ("incoterms.0.rule", "XYZ", "Incoterms"),
+        ("incoterms", [{"rule": "FOB", "place": "Kobe"}, {"rule": "FOB", "place": "kobe"}], "offered twice"),
         ("moq", 0, "above 0"),
         ("moq", "12", "whole number"),
+        ("origin", "XX", "ISO 3166-1"),
+        ("unit", "pcs", "UN/ECE"),
+        ("category", "no-such", "no category"),
+        ("stock", -1, "at least 0"),
+        ("status", "gone", "one of"),
+        ("audience", ["nobody-here"], "no buyer organization"),
+        ("source_locale", "fr", "no translation in fr"),
     ],
 )
 def test_bad_listing_input_names_the_field(platform, orgs: Orgs, field, value, message) -> None:  # type: ignore[no-untyped-def]
     """The schema checks form and type, the service the rules; both refuse with the field's name."""
     exporter = orgs.exporter()
-    data = dict(sku="S", hs_code="8544.49", unit="m", moq=1, incoterm="FOB", incoterm_place="Kobe", price="1.00")
-    data[field] = value
+    data: dict[str, object] = {
+        "sku": "S",
+        "hs_code": "8544.49",
+        "unit": "MTR",
+        "moq": 1,
+        "price_tiers": [{"min_quantity": 1, "unit_price": "1.00"}],
+        "incoterms": [{"rule": "FOB", "place": "Kobe"}],
+        "visibility": "restricted",
+        "translations": flow.TEXTS,
+    }
+    head, _, rest = field.partition(".")
+    if rest:  # a field inside the first tier or offer
+        index, _, key = rest.partition(".")
+        data[head] = [{**data[head][int(index)], key: value}]  # type: ignore[index]
+    else:
+        data[field] = value
     with pytest.raises(Invalid, match=message) as info, platform.db.session() as s:
         try:
-            listing = ListingIn.model_validate({**data, "translations": flow.TEXTS})
+            listing = ListingIn.model_validate(data)
         except ValidationError as exc:
             raise invalid(exc) from exc
-        create_listing(s, s.merge(exporter), **listing.model_dump())
+        create_listing(s, s.merge(exporter), listing)
     assert info.value.field == field
 
 

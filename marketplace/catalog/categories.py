@@ -1,0 +1,67 @@
+"""The category tree: the 21 HS sections as roots, subcategories added by operators."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.hs_sections import section_of
+from marketplace.catalog.models import Category, CategoryName
+from marketplace.errors import Conflict, Invalid
+
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+
+
+def category_by_code(session: Session, code: str) -> Category:
+    category = session.scalar(select(Category).where(Category.code == code))
+    if category is None:
+        raise Invalid("there is no category %(code)s", "category", code=code)
+    return category
+
+
+def default_category(session: Session, hs_code: str) -> Category:
+    """The HS section an HS code belongs to."""
+    return category_by_code(session, section_of(hs_code))
+
+
+def category_tree(session: Session) -> list[tuple[int, Category]]:
+    """Every category with its depth (0 for a section), each followed by its subcategories."""
+    rows = list(session.scalars(select(Category)))
+    children: dict[int | None, list[Category]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    ordered: list[tuple[int, Category]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for child in sorted(children.get(parent, []), key=lambda c: (c.position, c.id)):
+            ordered.append((depth, child))
+            walk(child.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def descendant_ids(session: Session, category: Category) -> list[int]:
+    """The category and everything below it."""
+    return list(session.scalars(select(Category.id).where(Category.path.startswith(category.path))))
+
+
+def add_category(session: Session, *, parent: str, code: str, names: dict[str, str]) -> Category:
+    """A subcategory of `parent` (a code), named per locale (at least in English)."""
+    if not CODE.fullmatch(code):
+        raise Invalid("a category code is letters, digits and hyphens, such as ball-bearings", "code")
+    if not names.get("en", "").strip():
+        raise Invalid("a category needs an English name", "names")
+    if session.scalar(select(Category.id).where(Category.code == code)):
+        raise Conflict("there is already a category %(code)s", code=code)
+    above = category_by_code(session, parent)
+    siblings = session.scalars(select(Category.position).where(Category.parent_id == above.id)).all()
+    category = Category(parent_id=above.id, code=code, path="", position=max(siblings, default=-1) + 1)
+    category.names = [CategoryName(locale=loc, name=name.strip()) for loc, name in names.items() if name.strip()]
+    session.add(category)
+    session.flush()
+    category.path = f"{above.path}{category.id}/"
+    session.flush()
+    return category
