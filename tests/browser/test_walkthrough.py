@@ -7,71 +7,21 @@ import json
 import os
 import re
 import shutil
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-from werkzeug.serving import make_server
-
 from ledger.manifest import WELL_KNOWN_PATH, load_manifest
 from ledger.verify import verify_bundle
-from marketplace import create_app
 from marketplace.accounts.models import Organization, User
 from marketplace.platform import Platform
-from marketplace.worker import Worker
-from tests.conftest import PASSWORD, Orgs, unavailable
+from tests.conftest import PASSWORD, Orgs
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DESKTOP, PHONE = 1280, 390
 HEIGHT = 844
 PHONE_HEADER = 100  # px: the header leaves a phone's screen to the page
 CHAIN_WAIT = 60.0  # seconds the worker gets to confirm one step
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright; skipped locally when missing, a failure in CI."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def site(platform: Platform) -> Iterator[str]:
-    """The real app on a free local port, with a worker thread confirming chain steps as `serve` does."""
-    server = make_server("127.0.0.1", 0, create_app(platform=platform), threaded=True)
-    worker = Worker(platform)
-    threads = [
-        threading.Thread(target=server.serve_forever, daemon=True),
-        threading.Thread(target=worker.run_forever, args=(0.2,), daemon=True),
-    ]
-    for thread in threads:
-        thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    worker.stop()
-    for thread in threads:
-        thread.join(timeout=30)
 
 
 @dataclass
