@@ -99,14 +99,13 @@ def test_one_trade_from_rfq_to_anchored_settlement_in_the_browser(
         "#sku": sku,
         "#hs_code": "8482.10",
         "#moq": "100",
-        "#price": "4.00",
-        "#incoterm_place": "Hamburg-Waltershof/EurogateContainerTerminalHamburgBurchardkai",
+        "#price_tiers": "100:4.00;1000:3.90",
+        "#incoterms": "FOB Hamburg-Waltershof/EurogateContainerTerminalHamburgBurchardkai;CIF Yokohama",
         "#title_en": "Deep groove ball bearing 6204-2RS",
         "#title_ja": "深溝玉軸受 6204-2RS",
         "#description_en": "Sealed, C3 clearance",
     }.items():
         seller.fill(name, value)
-    seller.select_option("#incoterm", "FOB")
     seller.click("form.stack .actions button")
     seller.wait_for_url(re.compile(r"/listings/\d+$"))
     listing_path = seller.url.removeprefix(site)
