@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from babel.support import Translations
 from PIL import Image, ImageDraw
 
@@ -27,6 +28,7 @@ from tests.browser.conftest import serving
 from tests.conftest import PASSWORD, Orgs
 from tests.marketplace import flow
 
+pytestmark = pytest.mark.skip(reason="waits for the import, edit, search and storefront pages to land")
 PHONE, HEIGHT = 390, 844
 TIMEOUT_MS = 15_000
 
