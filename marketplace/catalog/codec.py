@@ -8,6 +8,8 @@ import re
 from marketplace.errors import Invalid
 from marketplace.validate import localized_amount
 
+TIERS_EXAMPLE = "1:12.50;100:11.90"
+OFFERS_EXAMPLE = "FOB Hamburg;CIF Yokohama"
 _TIER = re.compile(r"\s*([0-9]{1,10})\s*:\s*([^;:]+?)\s*")
 
 

@@ -10,7 +10,7 @@ from i18n import UI_LOCALES
 from marketplace.accounts.models import OrgKind
 from marketplace.accounts.service import require
 from marketplace.catalog.categories import category_tree
-from marketplace.catalog.codec import parse_offers, parse_tiers
+from marketplace.catalog.codec import OFFERS_EXAMPLE, TIERS_EXAMPLE, parse_offers, parse_tiers
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
@@ -73,7 +73,13 @@ def new() -> Any:
     if request.method == "GET":
         require(current_user(), OrgKind.EXPORTER)  # the same rule as publishing: others get 403, not a form
         return render_template(
-            "catalog/new.html", incoterms=INCOTERMS, locales=UI_LOCALES, units=UNITS, categories=category_tree(db())
+            "catalog/new.html",
+            incoterms=INCOTERMS,
+            locales=UI_LOCALES,
+            units=UNITS,
+            categories=category_tree(db()),
+            tiers_example=TIERS_EXAMPLE,
+            offers_example=OFFERS_EXAMPLE,
         )
     data = listing_form(request.form, select_locale())
     listing = create_listing(db(), current_user(), data)
