@@ -16,6 +16,7 @@ from marketplace.accounts.service import create_organization, create_user
 from marketplace.catalog.models import Listing
 from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import create_listing, view_listing
+from marketplace.demo_catalog import seed_catalog
 from marketplace.platform import Platform
 from marketplace.rfq.service import create_rfq, submit_quote
 from marketplace.trades import actions
@@ -25,6 +26,7 @@ from marketplace.validate import hs_display
 from marketplace.worker import Worker
 
 PASSWORD = "tradewind-demo"
+STORY_SKU = "6204-2RS"
 EXPORTER = "anna@hanseatic-bearings.example"
 BUYER = "kenji@osaka-precision.example"
 AUDITOR = "maria@harbour-audit.example"
@@ -37,63 +39,73 @@ BILL_OF_LADING = (
 
 
 def seed(platform: Platform) -> dict[str, int]:
-    """Three organizations with a user each, and one listing in three languages. Idempotent."""
+    """Four organizations with a user each, the story's listing in three languages, and the demo catalog
+    around it (marketplace.demo_catalog). Idempotent."""
     with platform.db.session() as session:
         existing = session.scalar(select(User).where(User.email == EXPORTER))
         if existing is not None:
-            listing = session.scalar(select(Listing).where(Listing.organization_id == existing.organization_id))
-            return {"listing": listing.id}
-        orgs: dict[str, Organization] = {}
-        for key, name, kind, country, currency, locale, email, person in (
-            ("exporter", "Hanseatic Bearings GmbH", "exporter", "DE", "EUR", "de", EXPORTER, "Anna Becker"),
-            ("buyer", "Osaka Precision K.K.", "buyer", "JP", "JPY", "ja", BUYER, "Kenji Sato"),
-            ("auditor", "Harbour Audit LLP", "auditor", "GB", "GBP", "en", AUDITOR, "Maria Lopez"),
-            ("arbiter", "Tradewind Arbitration Desk", "arbiter", "SG", "USD", "en", ARBITER, "Arbitration Desk"),
-        ):
-            orgs[key] = create_organization(
-                session,
-                platform.keybox,
-                platform.ctx,
-                name=name,
-                kind=kind,
-                country=country,
-                currency=currency,
-                locale=locale,
+            listing = session.scalar(
+                select(Listing).where(Listing.organization_id == existing.organization_id, Listing.sku == STORY_SKU)
             )
-            create_user(session, orgs[key], email=email, name=person, password=PASSWORD, role=Role.ADMIN)
-        exporter = session.scalar(select(User).where(User.email == EXPORTER))
-        listing = create_listing(
-            session,
-            exporter,
-            ListingIn.model_validate(
-                {
-                    "sku": "6204-2RS",
-                    "hs_code": "8482.10",
-                    "unit": "PCE",
-                    "moq": 1000,
-                    "lead_time_days": 21,
-                    "stock": 48000,
-                    "price_tiers": [
-                        {"min_quantity": 1000, "unit_price": "2.35"},
-                        {"min_quantity": 10000, "unit_price": "2.12"},
-                    ],
-                    "incoterms": [{"rule": "FOB", "place": "Hamburg"}, {"rule": "CIF", "place": "Osaka"}],
-                    "source_locale": "de",
-                    "translations": {
-                        "de": {
-                            "title": "Rillenkugellager 6204-2RS",
-                            "description": "Beidseitig abgedichtet, C3, 20×47×14 mm.",
-                        },
-                        "en": {
-                            "title": "Deep groove ball bearing 6204-2RS",
-                            "description": "Sealed both sides, C3, 20×47×14 mm.",
-                        },
-                        "ja": {"title": "深溝玉軸受 6204-2RS", "description": "両側シール、C3すきま、20×47×14 mm。"},
-                    },
-                }
-            ),
-        )
+        else:
+            listing = _seed_story(session, platform)
+        seed_catalog(session, platform, _user(session, BUYER).organization)
         return {"listing": listing.id}
+
+
+def _seed_story(session: Any, platform: Platform) -> Listing:
+    """The story's organizations, users and listing."""
+    orgs: dict[str, Organization] = {}
+    for key, name, kind, country, currency, locale, email, person in (
+        ("exporter", "Hanseatic Bearings GmbH", "exporter", "DE", "EUR", "de", EXPORTER, "Anna Becker"),
+        ("buyer", "Osaka Precision K.K.", "buyer", "JP", "JPY", "ja", BUYER, "Kenji Sato"),
+        ("auditor", "Harbour Audit LLP", "auditor", "GB", "GBP", "en", AUDITOR, "Maria Lopez"),
+        ("arbiter", "Tradewind Arbitration Desk", "arbiter", "SG", "USD", "en", ARBITER, "Arbitration Desk"),
+    ):
+        orgs[key] = create_organization(
+            session,
+            platform.keybox,
+            platform.ctx,
+            name=name,
+            kind=kind,
+            country=country,
+            currency=currency,
+            locale=locale,
+        )
+        create_user(session, orgs[key], email=email, name=person, password=PASSWORD, role=Role.ADMIN)
+    exporter = session.scalar(select(User).where(User.email == EXPORTER))
+    listing = create_listing(
+        session,
+        exporter,
+        ListingIn.model_validate(
+            {
+                "sku": STORY_SKU,
+                "hs_code": "8482.10",
+                "unit": "PCE",
+                "moq": 1000,
+                "lead_time_days": 21,
+                "stock": 48000,
+                "price_tiers": [
+                    {"min_quantity": 1000, "unit_price": "2.35"},
+                    {"min_quantity": 10000, "unit_price": "2.12"},
+                ],
+                "incoterms": [{"rule": "FOB", "place": "Hamburg"}, {"rule": "CIF", "place": "Osaka"}],
+                "source_locale": "de",
+                "translations": {
+                    "de": {
+                        "title": "Rillenkugellager 6204-2RS",
+                        "description": "Beidseitig abgedichtet, C3, 20×47×14 mm.",
+                    },
+                    "en": {
+                        "title": "Deep groove ball bearing 6204-2RS",
+                        "description": "Sealed both sides, C3, 20×47×14 mm.",
+                    },
+                    "ja": {"title": "深溝玉軸受 6204-2RS", "description": "両側シール、C3すきま、20×47×14 mm。"},
+                },
+            }
+        ),
+    )
+    return listing
 
 
 def _user(session: Any, email: str) -> User:
