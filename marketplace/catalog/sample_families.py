@@ -560,7 +560,7 @@ EXPORTERS: tuple[Exporter, ...] = (
     Exporter(
         "Saigon Highland Trading JSC",
         "VN",
-        "VND",
+        "USD",  # Vietnamese exporters quote in dollars (and there is no ECB reference rate for VND)
         "vi",
         "Ho Chi Minh City",
         ("Ho Chi Minh City (Cat Lai)", "Hai Phong", "Da Nang"),
@@ -585,5 +585,5 @@ DESTINATIONS = (
 )
 """Ports of destination the sample exporters quote CFR, CIF and DAP to."""
 
-USD_RATES = {"EUR": 0.92, "JPY": 150.0, "CNY": 7.2, "INR": 83.0, "BRL": 5.0, "TRY": 32.0, "VND": 24500.0, "USD": 1.0}
+USD_RATES = {"EUR": 0.92, "JPY": 150.0, "CNY": 7.2, "INR": 83.0, "BRL": 5.0, "TRY": 32.0, "USD": 1.0}
 """Rough units of each sample currency per US dollar, so sample prices look plausible."""
