@@ -94,7 +94,7 @@ def listing_data(listing: Listing) -> dict[str, object]:
         "incoterms": [{"rule": o.rule, "place": o.place} for o in listing.offers],
         "status": listing.status,
         "visibility": listing.visibility,
-        "audience": sorted(a.organization.slug for a in _audience_orgs(listing)),
+        "audience": sorted(o.slug for o in _audience_orgs(listing)),
         "source_locale": listing.source_locale,
         "translations": {t.locale: {"title": t.title, "description": t.description} for t in listing.translations},
     }
