@@ -9,7 +9,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, jsonify, render_template, request
-from flask_babel import Babel, format_datetime, gettext
+from flask_babel import Babel, format_datetime, gettext, ngettext
 from flask_limiter.errors import RateLimitExceeded
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from i18n import TRANSLATIONS, direction
 from marketplace import labels
+from marketplace.catalog.units import format_quantity
 from marketplace.config import Config
 from marketplace.errors import Conflict, DomainError, Invalid, TooManyRequests
 from marketplace.platform import Platform, start
@@ -96,6 +97,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.jinja_env.filters["language"] = lambda code: Locale.parse(code).get_display_name(web.select_locale())
     app.jinja_env.filters["label"] = lambda code, group: gettext(labels.words(code, group))
     app.jinja_env.filters["hs"] = hs_display
+    app.jinja_env.filters["quantity"] = lambda n, unit: format_quantity(n, unit, web.select_locale(), ngettext)
     app.jinja_env.filters["country"] = lambda code: Locale.parse(web.select_locale()).territories.get(code, code)
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, wellknown_bp, api_blueprint()):
