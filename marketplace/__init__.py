@@ -55,6 +55,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api import api_blueprint
     from marketplace.audit.views import bp as audit_bp
+    from marketplace.catalog.manage import bp as catalog_manage_bp
+    from marketplace.catalog.media import bp as media_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.rfq.views import bp as rfq_bp
     from marketplace.trades.views import bp as trades_bp
@@ -100,7 +102,17 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.jinja_env.filters["quantity"] = lambda n, unit: format_quantity(n, unit, web.select_locale(), ngettext)
     app.jinja_env.filters["country"] = lambda code: Locale.parse(web.select_locale()).territories.get(code, code)
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
-    for blueprint in (accounts_bp, catalog_bp, rfq_bp, trades_bp, audit_bp, wellknown_bp, api_blueprint()):
+    for blueprint in (
+        accounts_bp,
+        catalog_bp,
+        catalog_manage_bp,
+        media_bp,
+        rfq_bp,
+        trades_bp,
+        audit_bp,
+        wellknown_bp,
+        api_blueprint(),
+    ):
         app.register_blueprint(blueprint)
     init_rate_limits(app, platform.config)
 

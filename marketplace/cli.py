@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ledger import safejson
 from ledger.chain import connect
 from ledger.errors import LedgerError
@@ -102,6 +104,51 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return 0
     worker.run_forever()
     return 0
+
+
+def _names(pairs: list[str]) -> dict[str, str]:
+    """`--name en=Ball bearings --name de=Kugellager` as {locale: name}."""
+    from marketplace.catalog.schemas import TranslationQuery
+
+    names: dict[str, str] = {}
+    for pair in pairs:
+        locale, sep, name = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"write each name as LOCALE=NAME, such as en=Ball bearings (not {pair!r})")
+        try:
+            names[TranslationQuery.model_validate({"locale": locale.strip()}).locale] = name.strip()
+        except ValidationError:
+            raise ValueError(f"{locale.strip()!r} is not a locale such as de or pt_BR") from None
+    return names
+
+
+def cmd_category(args: argparse.Namespace) -> int:
+    """Add a subcategory, or print the category tree (operators manage the tree)."""
+    from marketplace.catalog.categories import add_category, category_tree
+    from marketplace.db import Database
+    from marketplace.errors import DomainError
+    from marketplace.platform import migrate
+
+    config = Config.from_env()
+    migrate(config.database_url)
+    db = Database(config.database_url)
+    try:
+        with db.session() as session:
+            if args.action == "add":
+                try:
+                    names = _names(args.name or [])
+                    category = add_category(session, parent=args.parent, code=args.code, names=names)
+                except (DomainError, ValueError) as exc:
+                    session.rollback()
+                    return _err(str(exc))
+                print(f"added {category.code} under {args.parent}")
+                return 0
+            for depth, category in category_tree(session):
+                names = " | ".join(f"{n.locale}={n.name}" for n in sorted(category.names, key=lambda n: n.locale))
+                print(f"{'  ' * depth}{category.code}\t{names}")
+            return 0
+    finally:
+        db.dispose()
 
 
 UNPINNED = 3  # every check passed, but nothing tied the bundle to the platform's deployment
@@ -257,6 +304,21 @@ def parser() -> argparse.ArgumentParser:
         "a server runs on the instance folder.",
     )
     reset.set_defaults(func=cmd_reset)
+    category = sub.add_parser(
+        "category",
+        help="list or add catalog categories",
+        description="The category tree of DATABASE_URL: the 21 Harmonized System sections and the subcategories "
+        "operators add under them.",
+    )
+    actions = category.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="print the tree: code and names per locale").set_defaults(func=cmd_category)
+    add = actions.add_parser("add", help="add a subcategory")
+    add.add_argument("--parent", required=True, metavar="CODE", help="the code of the category above it")
+    add.add_argument("--code", required=True, metavar="CODE", help="letters, digits and hyphens: ball-bearings")
+    add.add_argument(
+        "--name", action="append", metavar="LOCALE=NAME", help="a name per locale (en required): --name en=Bearings"
+    )
+    add.set_defaults(func=cmd_category)
     return p
 
 

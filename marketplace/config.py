@@ -64,6 +64,9 @@ class Config:
     signin_limits_per_email: str = "5 per minute; 20 per hour"
     documents_dir: Path | None = None  # uploaded trade documents, named by SHA-256 (default: instance/documents)
     document_max_bytes: int = 10 * 1024 * 1024
+    media_dir: Path | None = None  # listing pictures, named by SHA-256 (default: instance/media)
+    image_max_bytes: int = 5 * 1024 * 1024
+    image_max_pixels: int = 40_000_000  # a larger picture is refused before it is decoded
     testing: bool = False
 
     @classmethod
@@ -90,6 +93,8 @@ class Config:
             signin_limits_per_email=env.get("SIGNIN_LIMITS_PER_EMAIL", cls.signin_limits_per_email),
             documents_dir=Path(env["TRADEWIND_DOCUMENTS_DIR"]) if env.get("TRADEWIND_DOCUMENTS_DIR") else None,
             document_max_bytes=int(env.get("TRADEWIND_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+            media_dir=Path(env["TRADEWIND_MEDIA_DIR"]) if env.get("TRADEWIND_MEDIA_DIR") else None,
+            image_max_bytes=int(env.get("TRADEWIND_IMAGE_MAX_BYTES", str(5 * 1024 * 1024))),
         )
         return replace(base, **overrides).resolved()  # type: ignore[arg-type]
 
@@ -101,6 +106,7 @@ class Config:
             instance_dir=folder,
             database_url=self.database_url or f"sqlite:///{folder / DATABASE_FILE}",
             documents_dir=(self.documents_dir or folder / "documents").resolve(),
+            media_dir=(self.media_dir or folder / "media").resolve(),
             master_key=self.master_key or _secret_file(folder / "master.key", new_master_key),
             secret_key=self.secret_key or _secret_file(folder / "secret.key", lambda: secrets.token_hex(32)),
         )

@@ -50,19 +50,22 @@ M = TypeVar("M", bound=BaseModel)
 V = TypeVar("V", bound=Callable[..., Any])
 
 
-def accepts(body: type[BaseModel] | None = None, query: type[BaseModel] | None = None) -> Callable[[V], V]:
+def accepts(
+    body: type[BaseModel] | None = None, query: type[BaseModel] | None = None, upload: str | None = None
+) -> Callable[[V], V]:
     """Declare a route's request schemas: `parse_body` checks the body with them, and the OpenAPI
-    document (marketplace.api.openapi) describes the route with them."""
+    document (marketplace.api.openapi) describes the route with them. `upload` names the file field of
+    a multipart/form-data body."""
 
     def mark(view: V) -> V:
-        view.request_schemas = {"body": body, "query": query}  # type: ignore[attr-defined]
+        view.request_schemas = {"body": body, "query": query, "upload": upload}  # type: ignore[attr-defined]
         return view
 
     return mark
 
 
-def declared(view: Callable[..., Any], part: str) -> type[BaseModel] | None:
-    """The schema that `accepts` declared for the view's `part` ("body" or "query"), if any."""
+def declared(view: Callable[..., Any], part: str) -> Any:
+    """What `accepts` declared for the view's `part` ("body", "query" or "upload"), if anything."""
     return getattr(view, "request_schemas", {}).get(part)
 
 
@@ -88,11 +91,12 @@ def api_blueprint() -> Blueprint:
     """/api/v1 with every domain's routes."""
     from marketplace.accounts.api import bp as accounts
     from marketplace.catalog.api import bp as catalog
+    from marketplace.catalog.manage_api import bp as catalog_manage
     from marketplace.rfq.api import bp as rfq
     from marketplace.trades.api import bp as trades
 
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
-    for child in (accounts, catalog, rfq, trades):
+    for child in (accounts, catalog, catalog_manage, rfq, trades):
         bp.register_blueprint(child)
     bp.add_url_rule("/openapi.json", "openapi", openapi_document)
     return bp

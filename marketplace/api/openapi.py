@@ -39,9 +39,11 @@ def _parameters(rule: str, query: type[BaseModel] | None) -> list[dict[str, Any]
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+            if converter == "int"
+            else {"type": "string"},
         }
-        for name in re.findall(r"<int:(\w+)>", rule)
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule)
     ]
     if query is not None:
         schema = query.model_json_schema()
@@ -54,21 +56,23 @@ def _parameters(rule: str, query: type[BaseModel] | None) -> list[dict[str, Any]
 
 def document(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of every /api/v1 route of `app`."""
-    operations: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None]] = []
+    operations: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None, str | None]] = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIX) or rule.endpoint == "api.openapi":
             continue
         view = app.view_functions[rule.endpoint]
         body = declared(view, "body") or _ENDPOINT_BODIES.get(rule.endpoint)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            operations.append((rule.rule, method, rule.endpoint, body, declared(view, "query")))
+            operations.append(
+                (rule.rule, method, rule.endpoint, body, declared(view, "query"), declared(view, "upload"))
+            )
     bodies = {op[3] for op in operations if op[3] is not None}
     refs, defs = models_json_schema(
         [(model, "validation") for model in sorted(bodies, key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}",
     )
     paths: dict[str, dict[str, Any]] = {}
-    for rule, method, endpoint, body, query in operations:
+    for rule, method, endpoint, body, query, upload in operations:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix(PREFIX))
         view = app.view_functions[endpoint]
         operation: dict[str, Any] = {
@@ -87,6 +91,19 @@ def document(app: Flask) -> dict[str, Any]:
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": refs[(body, "validation")]}},
+            }
+        if upload is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": [upload],
+                            "properties": {upload: {"type": "string", "contentMediaType": "application/octet-stream"}},
+                        }
+                    }
+                },
             }
         paths.setdefault(path, {})[method.lower()] = operation
     return {

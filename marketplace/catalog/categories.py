@@ -65,3 +65,20 @@ def add_category(session: Session, *, parent: str, code: str, names: dict[str, s
     category.path = f"{above.path}{category.id}/"
     session.flush()
     return category
+
+
+def category_forest(session: Session, locale: str) -> list[dict[str, object]]:
+    """The tree as nested objects (code, name in `locale`, HS chapters, children)."""
+    nodes: dict[int, dict[str, object]] = {}
+    roots: list[dict[str, object]] = []
+    for _depth, category in category_tree(session):
+        node: dict[str, object] = {
+            "code": category.code,
+            "name": category.name(locale),
+            "hs_chapters": category.hs_chapters,
+            "children": [],
+        }
+        nodes[category.id] = node
+        parent = nodes.get(category.parent_id) if category.parent_id is not None else None
+        (parent["children"] if parent else roots).append(node)  # type: ignore[union-attr]
+    return roots

@@ -122,10 +122,17 @@ class Listing(Base):
         return self.offers[0]
 
     def translation(self, locale: str) -> ListingTranslation:
-        """The text in `locale`, else its base language, else the listing's source language, else any."""
+        """The text in `locale`, else its base language, else another variant of that language (`fr_CA` for
+        `fr`), else the listing's source language, else any."""
         by_locale = {t.locale: t for t in self.translations}
         language = locale.replace("-", "_").split("_")[0]
-        for candidate in (locale, language, self.source_locale, self.source_locale.split("_")[0]):
+        for candidate in (locale, language):
+            if candidate in by_locale:
+                return by_locale[candidate]
+        variant = next((t for t in self.translations if t.locale.split("_")[0] == language), None)
+        if variant is not None:
+            return variant
+        for candidate in (self.source_locale, self.source_locale.split("_")[0]):
             if candidate in by_locale:
                 return by_locale[candidate]
         return self.translations[0]

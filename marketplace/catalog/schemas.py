@@ -120,3 +120,15 @@ class ListingIn(Schema):
 
 class TranslationQuery(Query):
     locale: LocaleCode
+
+
+class MineQuery(ViewerQuery):
+    """`?status=`: the exporter's own listings in one state (default: every state)."""
+
+    status: Status | None = None
+
+
+class CategoryQuery(Query):
+    """`?locale=`: the language of the category names (default: the caller's organization's, else English)."""
+
+    locale: LocaleCode | None = None

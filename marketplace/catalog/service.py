@@ -302,6 +302,8 @@ class ListingView:
         ]
 
     def as_json(self) -> dict[str, object]:
+        from marketplace.catalog.images import image_json
+
         lst = self.listing
         org = lst.organization
         return {
@@ -330,6 +332,7 @@ class ListingView:
             "price": self.price.as_json() | {"text": self.price.format(self.locale)},
             "local_price": self.local_price.as_json() | {"text": self.local_price.format(self.locale)},
             "fx": self.rate.as_json(),
+            "images": [image_json(image) for image in lst.images],
         }
 
 

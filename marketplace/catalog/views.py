@@ -11,9 +11,10 @@ from marketplace.accounts.models import OrgKind
 from marketplace.accounts.service import require
 from marketplace.catalog.categories import category_tree
 from marketplace.catalog.codec import OFFERS_EXAMPLE, TIERS_EXAMPLE, parse_offers, parse_tiers
+from marketplace.catalog.images import image_json
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn
-from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
+from marketplace.catalog.service import active_listings, create_listing, get_listing, listing_data, view_listing
 from marketplace.catalog.units import UNITS
 from marketplace.validate import parse_form
 from marketplace.web import (
@@ -45,12 +46,15 @@ def index() -> Any:
 def show(listing_id: int) -> Any:
     listing = get_listing(db(), listing_id, viewer_org_id())
     view = view_listing(listing, content_locale(), display_currency(), platform().rates)
-    return render_template("catalog/show.html", view=view)
+    owner = listing.organization_id == viewer_org_id()
+    audience = listing_data(listing)["audience"] if owner else []
+    pictures = [image_json(image) for image in listing.images]
+    return render_template("catalog/show.html", view=view, owner=owner, audience=audience, pictures=pictures)
 
 
 def listing_form(form: Any, locale: str) -> ListingIn:
-    """A listing posted from the exporter's form: tiers and offers in their compact text forms, one title
-    and description per interface language (empty ones left out)."""
+    """A listing posted from the exporter's form: tiers and offers in their compact text forms, a title
+    and description per language (`title_<locale>`; empty ones left out)."""
     fields: dict[str, object] = {
         key: form.get(key, "")
         for key in ListingIn.model_fields
@@ -59,12 +63,26 @@ def listing_form(form: Any, locale: str) -> ListingIn:
     fields["price_tiers"] = parse_tiers(form.get("price_tiers", ""), locale)
     fields["incoterms"] = parse_offers(form.get("incoterms", ""))
     fields["audience"] = [s for s in form.get("audience", "").replace(",", " ").split() if s]
+    locales = dict.fromkeys(
+        key.split("_", 1)[1] for key in form if key.startswith(("title_", "description_")) and "_" in key
+    )
     fields["translations"] = {
         loc: {"title": form.get(f"title_{loc}", ""), "description": form.get(f"description_{loc}", "")}
-        for loc in UI_LOCALES
+        for loc in locales
         if form.get(f"title_{loc}", "").strip() or form.get(f"description_{loc}", "").strip()
     }
     return parse_form(ListingIn, fields, locale)
+
+
+def form_choices() -> dict[str, Any]:
+    """What the listing form offers to choose from."""
+    return {
+        "incoterms": INCOTERMS,
+        "units": UNITS,
+        "categories": category_tree(db()),
+        "tiers_example": TIERS_EXAMPLE,
+        "offers_example": OFFERS_EXAMPLE,
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -72,15 +90,7 @@ def listing_form(form: Any, locale: str) -> ListingIn:
 def new() -> Any:
     if request.method == "GET":
         require(current_user(), OrgKind.EXPORTER)  # the same rule as publishing: others get 403, not a form
-        return render_template(
-            "catalog/new.html",
-            incoterms=INCOTERMS,
-            locales=UI_LOCALES,
-            units=UNITS,
-            categories=category_tree(db()),
-            tiers_example=TIERS_EXAMPLE,
-            offers_example=OFFERS_EXAMPLE,
-        )
+        return render_template("catalog/new.html", locales=UI_LOCALES, values={}, **form_choices())
     data = listing_form(request.form, select_locale())
     listing = create_listing(db(), current_user(), data)
     return redirect(url_for("catalog.show", listing_id=listing.id))
