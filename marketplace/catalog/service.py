@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
@@ -193,34 +194,37 @@ def apply_listing(
 def _replace_children(
     session: Session, listing: Listing, data: ListingIn, prices: list[Money], audience: list[int]
 ) -> None:
-    """Tiers, offers, audience and translations as `data` has them, keeping rows that stay the same."""
+    """Tiers, offers, audience and translations as `data` has them. A row is kept (and changed in place) when
+    its key stays: a tier's minimum quantity, an offer's rule and place, a buyer, a language; so an unchanged
+    child is not rewritten and a changed one never meets its old self in a unique key."""
     listing.tiers = [
-        _reuse(listing.tiers, min_quantity=t.min_quantity, unit_price_minor=p.minor)
-        or PriceTier(min_quantity=t.min_quantity, unit_price_minor=p.minor)
+        _keep(listing.tiers, PriceTier, {"min_quantity": t.min_quantity}, unit_price_minor=p.minor)
         for t, p in zip(data.price_tiers, prices, strict=True)
     ]
     listing.offers = [
-        _reuse(listing.offers, rule=o.rule, place=o.place, position=i)
-        or IncotermOffer(rule=o.rule, place=o.place, position=i)
+        _keep(listing.offers, IncotermOffer, {"rule": o.rule, "place": o.place}, position=i)
         for i, o in enumerate(data.incoterms)
     ]
-    listing.audience = [
-        _reuse(listing.audience, organization_id=org_id) or ListingAudience(organization_id=org_id)
-        for org_id in audience
+    listing.audience = [_keep(listing.audience, ListingAudience, {"organization_id": org_id}) for org_id in audience]
+    listing.translations = [
+        _keep(listing.translations, ListingTranslation, {"locale": loc}, title=text.title, description=text.description)
+        for loc, text in data.translations.items()
     ]
-    by_locale = {t.locale: t for t in listing.translations}
-    kept = []
-    for locale, text in data.translations.items():
-        row = by_locale.get(locale) or ListingTranslation(locale=locale)
-        row.title, row.description = text.title, text.description
-        kept.append(row)
-    listing.translations = kept
     session.flush()
 
 
-def _reuse(rows: list, **values: object) -> object | None:  # type: ignore[type-arg]
-    """The row among `rows` whose columns equal `values`, so an unchanged child is not rewritten."""
-    return next((r for r in rows if all(getattr(r, k) == v for k, v in values.items())), None)
+R = TypeVar("R")
+
+
+def _keep(rows: list[R], make: type[R], key: dict[str, object], **values: object) -> R:
+    """The row among `rows` with `key`, given `values` (only changed columns are written); else a new one."""
+    row = next((r for r in rows if all(getattr(r, k) == v for k, v in key.items())), None)
+    if row is None:
+        return make(**key, **values)
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+    return row
 
 
 def create_listing(session: Session, user: User, data: ListingIn) -> Listing:

@@ -88,6 +88,18 @@ API = [
     Row("POST", "/api/v1/trades/{t_other}/ruling", "401 403 403 403 403 403 403 409", {"buyer_amount": "1.00"}),
     Row("POST", "/api/v1/quotes/{q_other}/accept", "401 404 403 201 403 403 403 403"),
     Row("POST", "/api/v1/trades/{t_unfunded}/fund", "401 404 403 202 404 404 403 403"),
+    Row("GET", "/api/v1/listings/mine", "401 403 403 403 200 200 403 403"),
+    Row("PUT", "/api/v1/listings/{listing_edit}", "401 403 403 403 200 404 403 403", LISTING),
+    Row(
+        "PUT",
+        "/api/v1/listings/{listing_edit}/translations/fr",
+        "401 403 403 403 200 404 403 403",
+        {"title": "Roulement"},
+    ),
+    Row("DELETE", "/api/v1/listings/{listing_tr}/translations/de", "401 403 403 403 409 404 403 403"),
+    Row("POST", "/api/v1/listings/{listing_edit}/images", "401 403 403 403 400 404 403 403"),
+    Row("DELETE", "/api/v1/listings/{listing_edit}/images/999999", "401 403 403 403 404 404 403 403"),
+    Row("GET", "/api/v1/categories", "200 200 200 200 200 200 200 200"),
     Row("GET", "/api/v1/tokens", "401 200 200 200 200 200 200 200"),
     Row("DELETE", "/api/v1/tokens/{token_b1}", "401 204 404 404 404 404 404 404"),
 ]
@@ -106,6 +118,22 @@ PAGES = [
     Row("GET", "/audit/", "login 403 403 403 403 403 200 403"),
     Row("GET", "/listings/new", "login 403 403 403 200 200 403 403"),
     Row("POST", "/listings/new", "login 403 403 403 302 302 403 403", LISTING_FORM),
+    Row("GET", "/listings/mine", "login 403 403 403 200 200 403 403"),
+    Row("GET", "/listings/{listing_edit}/edit", "login 403 403 403 200 404 403 403"),
+    Row("POST", "/listings/{listing_edit}/edit", "login 403 403 403 302 404 403 403", LISTING_FORM),
+    Row("POST", "/listings/{listing_edit}/status", "login 403 403 403 302 404 403 403", {"status": "published"}),
+    Row("GET", "/listings/{listing_edit}/translations", "login 403 403 403 200 404 403 403"),
+    Row(
+        "POST",
+        "/listings/{listing_edit}/translations",
+        "login 403 403 403 302 404 403 403",
+        {"locale": "fr", "title": "Roulement"},
+    ),
+    Row("POST", "/listings/{listing_tr}/translations/de/delete", "login 403 403 403 409 404 403 403"),
+    Row("POST", "/listings/{listing_edit}/images", "login 403 403 403 400 404 403 403"),
+    Row("POST", "/listings/{listing_edit}/images/999999/delete", "login 403 403 403 404 404 403 403"),
+    Row("POST", "/listings/{listing_edit}/images/999999/move", "login 403 403 403 404 404 403 403", {"step": "up"}),
+    Row("GET", "/media/listings/" + "0" * 64 + "-320.webp", "404 404 404 404 404 404 404 404"),
     Row("POST", "/rfqs/", "login 302 403 302 403 403 403 403", {"listing_id": "{listing_own}", "quantity": "500"}),
     Row("POST", "/rfqs/{rfq_own}/quotes", "login 403 403 403 302 404 403 403", {"unit_price": "1.04"}),
     Row("POST", "/trades/{t_other}/ship", "login 404 403 404 404 409 403 403", {"document_hash": DOC}),
@@ -149,6 +177,8 @@ class World:
         ids: dict[str, int] = {}
         ids["listing_own"] = flow.listing(platform, e1, sku="OWN")
         ids["listing_other"] = flow.listing(platform, e2, sku="OTHER")
+        ids["listing_edit"] = flow.listing(platform, e1, sku="EDIT")  # changed by the rows that edit listings
+        ids["listing_tr"] = flow.listing(platform, e1, sku="TRANSLATED")  # its source language (de) stays
         ids["rfq_own"], _ = self._quote(platform, e1, b1, ids["listing_own"])
         ids["rfq_other"], ids["q_other"] = self._quote(platform, e2, b2, ids["listing_other"])
         ids["q_own"] = self._quote(platform, e1, b1, ids["listing_own"])[1]

@@ -42,6 +42,17 @@ def test_put_replaces_a_listing_and_keeps_unchanged_children(client, platform, o
         tiers = s.get(Listing, listing_id).tiers
         assert tiers[0].id == tier_id  # the first tier is the same row
         assert [str(t.unit_price_minor) for t in tiers] == ["125", "110"]
+    # a new price at the same quantity, and the offers in another order: rows change in place
+    offers = [{"rule": "FOB", "place": "Hamburg"}, {"rule": "CIF", "place": "Yokohama"}]
+    body = _body(sku="PUT-1", price_tiers=[{"min_quantity": 1, "unit_price": "1.30"}], incoterms=offers[1:])
+    assert client.put(f"/api/v1/listings/{listing_id}", json=body, headers=h).status_code == 200
+    body = _body(sku="PUT-1", price_tiers=[{"min_quantity": 1, "unit_price": "1.30"}], incoterms=offers)
+    response = client.put(f"/api/v1/listings/{listing_id}", json=body, headers=h)
+    assert response.status_code == 200, response.json
+    assert response.json["incoterms"] == offers
+    with platform.db.session() as s:
+        listing = s.get(Listing, listing_id)
+        assert [(t.id, t.unit_price_minor) for t in listing.tiers] == [(tier_id, 130)]
 
 
 @pytest.mark.parametrize(
