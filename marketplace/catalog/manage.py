@@ -150,6 +150,7 @@ def translations(listing_id: int) -> Any:
         listing=listing,
         current=current,
         languages=[code for code in TRADE_LANGUAGES if code not in {t.locale for t in listing.translations}],
+        locale_example="pt_BR",
     )
 
 

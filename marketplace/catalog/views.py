@@ -82,6 +82,7 @@ def form_choices() -> dict[str, Any]:
         "categories": category_tree(db()),
         "tiers_example": TIERS_EXAMPLE,
         "offers_example": OFFERS_EXAMPLE,
+        "audience_example": "acme-trading kobe-imports",
     }
 
 

@@ -21,11 +21,14 @@ from jinja2 import Environment
 from i18n import TRANSLATIONS, UI_LOCALES
 from marketplace.accounts.models import Organization, Role, User
 from marketplace.accounts.service import create_user
+from marketplace.catalog import images
+from marketplace.catalog.schemas import TranslationIn
+from marketplace.catalog.service import set_translation
 from marketplace.rfq.service import create_rfq, submit_quote
 from marketplace.trades import actions, documents
 from marketplace.trades.models import Trade
 from tests.conftest import PASSWORD, Orgs
-from tests.marketplace import flow
+from tests.marketplace import flow, test_images
 from tests.marketplace.flow import act, funded
 from tests.marketplace.test_pages import login
 
@@ -74,6 +77,10 @@ def world(platform, worker) -> World:  # type: ignore[no-untyped-def]
     worker.drain()
 
     listing_id = flow.listing(platform, exporter, sku="CRAWL-1")
+    with platform.db.session() as s:  # a picture and a text in a language without an interface
+        picture = images.checked_picture(test_images.picture("PNG", (640, 480)), 1 << 20, 10**7)
+        images.add_image(s, s.merge(exporter), listing_id, picture, platform.config.media_dir)
+        set_translation(s, s.merge(exporter), listing_id, "pt_BR", TranslationIn(title="Cabo de cobre"))
     with platform.db.session() as s:
         open_rfq = create_rfq(s, s.merge(buyer), listing_id=listing_id, quantity=150, message="Kobe, please.").id
         quoted_rfq = create_rfq(s, s.merge(buyer), listing_id=listing_id, quantity=400).id
@@ -239,6 +246,10 @@ def test_every_page_renders_in_every_language(app, world: World, looked_up: set[
         assert {f"/rfqs/{world.open_rfq}", f"/rfqs/{world.quoted_rfq}"} <= set(pages)
     if role == "exporter":
         assert f'action="/rfqs/{world.open_rfq}/quotes"' in pages[f"/rfqs/{world.open_rfq}"]
+        own = {"/listings/mine", "/listings/mine?status=draft"}
+        assert own <= set(pages)
+        assert any(re.fullmatch(r"/listings/\d+/edit", p) for p in pages)
+        assert any(re.fullmatch(r"/listings/\d+/translations\?locale=pt_BR", p) for p in pages)
     pending = pages[f"/trades/{world.trades['proposal_pending']}"]
     assert "On its way to the chain: settlement proposal." in pending
     for lang in LANGUAGES:  # the stored bill of lading and evidence are linked (and were downloaded)
