@@ -210,8 +210,8 @@ def cmd_deployment(args: argparse.Namespace) -> int:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    """Delete the embedded SQLite database, the local node's chain state and the stored documents, unless a
-    server uses them."""
+    """Delete the embedded SQLite database, the local node's chain state, the stored documents and listing
+    pictures, unless a server uses them."""
     config = Config.from_env()
     if not config.database_url.startswith("sqlite:///"):
         return _err("reset only removes the embedded SQLite database; drop other databases yourself")
@@ -223,13 +223,13 @@ def cmd_reset(args: argparse.Namespace) -> int:
             if doomed.exists():
                 doomed.unlink()
                 print(f"removed {doomed}")
-        documents = config.documents_dir
-        if documents is not None and documents.is_dir():
-            if documents.is_relative_to(config.instance_dir):
-                shutil.rmtree(documents)
-                print(f"removed {documents}")
-            else:
-                print(f"kept {documents} (outside the instance folder): remove its documents yourself")
+        for folder in (config.documents_dir, config.media_dir):
+            if folder is not None and folder.is_dir():
+                if folder.is_relative_to(config.instance_dir):
+                    shutil.rmtree(folder)
+                    print(f"removed {folder}")
+                else:
+                    print(f"kept {folder} (outside the instance folder): remove its files yourself")
     finally:
         lock.release()
     return 0

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Response, after_this_request
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -153,13 +154,21 @@ def _own_image(session: Session, user: User, listing_id: int, image_id: int) -> 
 
 
 def delete_image(session: Session, user: User, listing_id: int, image_id: int, folder: Path) -> None:
-    """Remove a picture from the listing; its files go when no listing uses them any more."""
+    """Remove a picture from the listing; its files go once the request has committed, if no listing uses
+    them any more (a failed commit leaves them in place)."""
     listing, image = _own_image(session, user, listing_id, image_id)
     listing.images.remove(image)
     session.flush()
-    if not session.scalar(select(func.count()).select_from(ListingImage).where(ListingImage.sha256 == image.sha256)):
-        for name in SIZES:
-            rendition_path(folder, image.sha256, name).unlink(missing_ok=True)
+    if session.scalar(select(func.count()).select_from(ListingImage).where(ListingImage.sha256 == image.sha256)):
+        return
+    sha256 = image.sha256
+
+    @after_this_request
+    def remove_files(response: Response) -> Response:
+        if response.status_code < 400:
+            for name in SIZES:
+                rendition_path(folder, sha256, name).unlink(missing_ok=True)
+        return response
 
 
 def move_image(session: Session, user: User, listing_id: int, image_id: int, step: int) -> None:
