@@ -179,3 +179,41 @@ def test_every_api_route_is_in_the_openapi_document(app, client) -> None:  # typ
     assert put["schema"] == {"$ref": "#/components/schemas/ListingIn"}
     locale = document["paths"]["/listings/{listing_id}/translations/{locale}"]["put"]["parameters"]
     assert {"name": "locale", "in": "path", "required": True, "schema": {"type": "string"}} in locale
+
+
+@pytest.mark.postgres
+def test_editing_children_and_pictures_on_postgres(pg_app, pg_platform) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL checks unique keys per statement: tiers, offers, texts and pictures change in place there too."""
+    from tests.marketplace.test_images import picture, upload
+
+    client = pg_app.test_client()
+    exporter, buyer = Orgs(pg_platform).exporter(), Orgs(pg_platform).buyer()
+    h = token(client, exporter)
+    slug = org_of(pg_platform, buyer).slug
+    listing_id = client.post("/api/v1/listings", json=_body(sku="PG-1"), headers=h).json["id"]
+    offers = [{"rule": "FOB", "place": "Hamburg"}, {"rule": "CIF", "place": "Yokohama"}]
+    tiers = [{"min_quantity": 1, "unit_price": "1.40"}, {"min_quantity": 100, "unit_price": "1.20"}]
+    for body in (
+        _body(sku="PG-1", price_tiers=tiers, incoterms=offers),
+        _body(sku="PG-1", price_tiers=tiers[:1], incoterms=offers[::-1], visibility="restricted", audience=[slug]),
+        _body(sku="PG-2", price_tiers=[{"min_quantity": 1, "unit_price": "1.10"}], visibility="public"),
+    ):
+        response = client.put(f"/api/v1/listings/{listing_id}", json=body, headers=h)
+        assert response.status_code == 200, response.json
+        assert _stored(pg_platform, listing_id) | {"category": None, "origin": None} == {
+            **body,
+            "category": None,
+            "origin": None,
+            "currency": "EUR",
+            "source_locale": "de",
+            "stock": None,
+            "lead_time_days": 30,
+            "status": "published",
+        }
+    text = {"title": "Câble"}
+    assert client.put(f"/api/v1/listings/{listing_id}/translations/fr", json=text, headers=h).status_code == 200
+    assert client.delete(f"/api/v1/listings/{listing_id}/translations/fr", headers=h).status_code == 200
+    first = upload(client, listing_id, h, picture("PNG", (64, 64), "red"))
+    assert first.status_code == 201, first.json
+    assert upload(client, listing_id, h, picture("PNG", (64, 64), "red")).status_code == 200
+    assert client.delete(f"/api/v1/listings/{listing_id}/images/{first.json['id']}", headers=h).status_code == 204
