@@ -235,6 +235,24 @@ def cmd_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_reindex(args: argparse.Namespace) -> int:
+    """Rebuild the search rows of every listing from the listings as stored (after bulk SQL writes)."""
+    from marketplace.catalog.search_index import reindex_all
+    from marketplace.db import Database
+    from marketplace.platform import migrate
+
+    config = Config.from_env().resolved()
+    migrate(config.database_url)
+    database = Database(config.database_url)
+    try:
+        with database.session() as session:
+            written = reindex_all(session)
+    finally:
+        database.dispose()
+    print(f"indexed {written} listings")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tradewind", description="Cross-border B2B trade with on-chain escrow.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -319,6 +337,15 @@ def parser() -> argparse.ArgumentParser:
         "--name", action="append", metavar="LOCALE=NAME", help="a name per locale (en required): --name en=Bearings"
     )
     add.set_defaults(func=cmd_category)
+    catalog = sub.add_parser("catalog", help="catalog maintenance")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    reindex = catalog_sub.add_parser(
+        "reindex",
+        help="rebuild the search index of every listing",
+        description="Rewrite every listing's search row (terms, filters, reference price in EUR at today's ECB "
+        "rate) in DATABASE_URL; needed after listings were written by plain SQL.",
+    )
+    reindex.set_defaults(func=cmd_catalog_reindex)
     return p
 
 

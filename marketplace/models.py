@@ -9,6 +9,7 @@ from marketplace.catalog.models import (
     Listing,
     ListingAudience,
     ListingImage,
+    ListingSearch,
     ListingTranslation,
     PriceTier,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "Listing",
     "ListingAudience",
     "ListingImage",
+    "ListingSearch",
     "ListingTranslation",
     "Organization",
     "OutboxTx",

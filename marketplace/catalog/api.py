@@ -8,8 +8,10 @@ from flask import Blueprint, jsonify, request
 
 from marketplace.accounts.models import OrgKind
 from marketplace.api import accepts, api_user, parse_body, require_api_user, viewer_prefs
-from marketplace.catalog.schemas import ListingIn, ViewerQuery
-from marketplace.catalog.service import active_listings, create_listing, get_listing, view_listing
+from marketplace.catalog.schemas import ListingIn, SearchQuery, ViewerQuery
+from marketplace.catalog.search import cursor_key, search
+from marketplace.catalog.service import create_listing, get_listing, view_listing
+from marketplace.validate import parse_form
 from marketplace.web import db, platform
 
 bp = Blueprint("catalog_api", __name__)
@@ -21,12 +23,19 @@ def _viewer_org_id() -> int | None:
 
 
 @bp.get("/listings")
-@accepts(query=ViewerQuery)
+@accepts(query=SearchQuery)
 def listings() -> Any:
+    """Search: `{"items": [...], "facets": {...}, "next": cursor or null}`."""
     locale, currency = viewer_prefs()
-    rates = platform().rates
-    found = active_listings(db(), _viewer_org_id())
-    return jsonify({"listings": [view_listing(x, locale, currency, rates).as_json() for x in found]})
+    query = parse_form(SearchQuery, request.args.to_dict(), "en")
+    found = search(db(), query, _viewer_org_id(), platform().rates, locale, currency, cursor_key())
+    return jsonify(
+        {
+            "items": [view.as_json() for view in found.items],
+            "facets": found.facets_json(locale),
+            "next": found.next_cursor,
+        }
+    )
 
 
 @bp.get("/listings/<int:listing_id>")

@@ -204,3 +204,39 @@ class ListingAudience(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+
+
+class ListingSearch(Base):
+    """One row per listing with what buyer search filters and sorts by, kept in step with the listing by
+    `catalog.search_index`. `title_terms`/`body_terms` are the search terms of every translation
+    (`catalog.textsearch`); the full-text index over them is built by the migration for each database
+    (a GIN-indexed `tsvector` column on PostgreSQL, the FTS5 table `listing_fts` on SQLite), outside
+    these models. `incoterms` has bit i set when rule INCOTERMS[i] is offered; `price_eur_micro` is the
+    "from" price in millionths of a euro at the ECB reference rate of the day it was written."""
+
+    __tablename__ = "listing_search"
+    __table_args__ = (
+        Index("ix_listing_search_newest", "published_us", "listing_id"),
+        Index("ix_listing_search_price", "price_eur_micro", "listing_id"),
+        Index("ix_listing_search_lead_time", "lead_time_days", "listing_id"),
+    )
+
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    state: Mapped[int] = mapped_column(Integer)  # SEARCH_HIDDEN, SEARCH_RESTRICTED or SEARCH_PUBLIC
+    organization_id: Mapped[int] = mapped_column(Integer, index=True)
+    category_id: Mapped[int] = mapped_column(Integer, index=True)
+    origin: Mapped[str] = mapped_column(String(2), index=True)
+    hs_code: Mapped[str] = mapped_column(String(10), index=True)
+    incoterms: Mapped[int] = mapped_column(Integer)
+    moq: Mapped[int] = mapped_column(Integer)
+    lead_time_days: Mapped[int] = mapped_column(Integer)
+    price_eur_micro: Mapped[int] = mapped_column(BigInteger)
+    published_us: Mapped[int] = mapped_column(BigInteger)  # microseconds since 1970 (0: never published)
+    title_terms: Mapped[str] = mapped_column(Text)
+    body_terms: Mapped[str] = mapped_column(Text)
+
+
+SEARCH_HIDDEN, SEARCH_RESTRICTED, SEARCH_PUBLIC = 0, 1, 2
+"""`ListingSearch.state`: drafts and archived listings are never found; restricted ones by their audience."""

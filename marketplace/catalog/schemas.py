@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, NonNegativeInt
@@ -131,4 +132,38 @@ class MineQuery(ViewerQuery):
 class CategoryQuery(Query):
     """`?locale=`: the language of the category names (default: the caller's organization's, else English)."""
 
+    locale: LocaleCode | None = None
+
+
+def _hs_prefix(value: str) -> str:
+    digits = re.sub(r"[.\s]", "", value)
+    if not re.fullmatch(r"[0-9]{2,10}", digits):
+        raise refuse("%(name)s must be the start of an HS code: 2 to 10 digits, such as 8482")
+    return digits
+
+
+HsPrefix = Annotated[str, Field(max_length=16), AfterValidator(_hs_prefix)]
+SearchSort = Literal["relevance", "price", "lead_time", "newest"]
+MAX_PAGE = 100
+
+
+class SearchQuery(Query):
+    """`GET /listings`: words (`q`, in the language `lang`, by default the caller's) found in any
+    translation, and filters. Prices are in `currency`; `cursor` is the `next` of the page before."""
+
+    q: Text(200) = ""
+    category: CategoryCode | None = None
+    origin: Country | None = None
+    hs: HsPrefix | None = None
+    incoterm: Incoterm | None = None
+    moq_max: Whole() | None = None
+    lead_time_max: LeadTime | None = None
+    price_min: Amount | None = None
+    price_max: Amount | None = None
+    currency: Currency | None = None
+    exporter: OrgSlug | None = None
+    sort: SearchSort = "relevance"
+    cursor: Text(500) | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 20
+    lang: LocaleCode | None = None
     locale: LocaleCode | None = None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Organization, OrgKind, User
 from marketplace.accounts.service import require
+from marketplace.catalog import search_index  # noqa: F401  (keeps the search table in step with every write)
 from marketplace.catalog.categories import category_by_code, default_category
 from marketplace.catalog.models import (
     IncotermOffer,

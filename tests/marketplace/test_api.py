@@ -90,8 +90,8 @@ def test_errors_are_json_with_a_code_and_change_nothing(client, platform, orgs: 
         },
     )
     assert bad.status_code == 400 and bad.json["error"]["field"] == "price_tiers.0.unit_price"
-    assert client.get("/api/v1/listings", headers=seller_h).json["listings"] == [] or all(
-        item["sku"] != "B-1" for item in client.get("/api/v1/listings").json["listings"]
+    assert client.get("/api/v1/listings", headers=seller_h).json["items"] == [] or all(
+        item["sku"] != "B-1" for item in client.get("/api/v1/listings").json["items"]
     )
 
     assert client.get("/api/v1/trades/999999", headers=buyer_h).status_code == 404

@@ -1,0 +1,108 @@
+"""Words to search terms: stems in the text's language (Snowball), and for Chinese, Japanese and Korean,
+which write no spaces between words, overlapping pairs of characters. A listing is indexed with the terms
+of every translation (each with its own language's stemmer); a query with the buyer's language."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import snowballstemmer
+
+_LANGUAGES = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "sv": "swedish",
+    "tr": "turkish",
+}
+"""Languages (ISO 639-1) with a Snowball stemmer; words of others are only lowercased."""
+
+_CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+"""Kana, CJK ideographs and Hangul syllables: scripts written without spaces between words."""
+_RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+MAX_TERM = 60
+"""Longer words are cut: nobody searches for them whole, and index entries stay small."""
+
+
+@cache
+def _stemmer(language: str) -> snowballstemmer.Stemmer | None:
+    name = _LANGUAGES.get(language)
+    return snowballstemmer.stemmer(name) if name else None
+
+
+def language_of(locale: str) -> str:
+    """`pt_BR` -> `pt`."""
+    return locale.replace("-", "_").split("_")[0].lower()
+
+
+def words(text: str) -> list[str]:
+    """The runs of letters and digits in `text`, lowercased; a run of CJK characters is one word."""
+    return [w[:MAX_TERM] for w in _RUN.findall(text.casefold())]
+
+
+def is_cjk(word: str) -> bool:
+    return bool(_CJK_RUN.fullmatch(word))
+
+
+def bigrams(run: str) -> list[str]:
+    """`軸受鋼` -> `軸受`, `受鋼`; a single character stays itself."""
+    return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def word_terms(word: str, locale: str) -> list[str]:
+    """The search terms of one word: its stem, or the character pairs of a CJK run."""
+    if is_cjk(word):
+        return bigrams(word)
+    stemmer = _stemmer(language_of(locale))
+    return [stemmer.stemWord(word) if stemmer else word]
+
+
+def tokens(text: str, locale: str) -> list[str]:
+    """The search terms of `text` written in `locale`, in order, repeats kept."""
+    return [term for word in words(text) for term in word_terms(word, locale)]
+
+
+def document(texts: list[tuple[str, str]]) -> str:
+    """The terms of several (text, locale) pairs, each once, separated by spaces: what is indexed."""
+    seen: dict[str, None] = {}
+    for text, locale in texts:
+        for term in tokens(text, locale):
+            seen.setdefault(term, None)
+    return " ".join(seen)
+
+
+def query_terms(text: str, locale: str) -> list[tuple[str, str | None]]:
+    """What a query asks for: per word, its term and, for the last word (possibly still being typed) and a
+    lone CJK character, a prefix that also matches. Every word is required."""
+    found = words(text)
+    out: list[tuple[str, str | None]] = []
+    for i, word in enumerate(found):
+        if is_cjk(word):
+            pairs = bigrams(word)
+            out.extend((p, p if len(p) == 1 else None) for p in pairs)
+            continue
+        stem = word_terms(word, locale)[0]
+        out.append((stem, word if i == len(found) - 1 and len(word) >= 2 else None))
+    seen: set[tuple[str, str | None]] = set()
+    return [t for t in out if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]

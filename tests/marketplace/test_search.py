@@ -1,0 +1,228 @@
+"""Buyer search: words in the buyer's language against every translation, filters, facets, orders and
+pages, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from marketplace.catalog.schemas import ListingIn, SearchQuery, TranslationIn
+from marketplace.catalog.search import SearchResult, search
+from marketplace.catalog.service import create_listing, set_translation
+from marketplace.platform import Platform
+from marketplace.validate import parse_form
+from tests.conftest import Orgs
+
+KEY = b"k" * 32
+_n = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def plat(request) -> Platform:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        request.getfixturevalue("worker")
+        return request.getfixturevalue("platform")
+    return request.getfixturevalue("pg_platform")
+
+
+def put(plat: Platform, exporter, texts: dict[str, tuple[str, str]], **fields: object) -> int:  # type: ignore[no-untyped-def]
+    data = {
+        "sku": f"S-{next(_n)}",
+        "hs_code": "8482.10",
+        "unit": "PCE",
+        "moq": 100,
+        "price_tiers": [{"min_quantity": 1, "unit_price": "10.00"}],
+        "incoterms": [{"rule": "FOB", "place": "Hamburg"}],
+        "translations": {loc: {"title": t, "description": d} for loc, (t, d) in texts.items()},
+        **fields,
+    }
+    with plat.db.session() as s:
+        return create_listing(s, s.merge(exporter), ListingIn.model_validate(data)).id
+
+
+def find(
+    plat: Platform, viewer: int | None = None, *, locale: str = "en", currency: str = "EUR", **args: str
+) -> SearchResult:
+    query = parse_form(SearchQuery, {k: str(v) for k, v in args.items()}, "en")
+    with plat.db.session() as s:
+        return search(s, query, viewer, plat.rates, locale, currency, KEY)
+
+
+def ids(result: SearchResult) -> list[int]:
+    return [v.listing.id for v in result.items]
+
+
+def slug(plat: Platform, user) -> str:  # type: ignore[no-untyped-def]
+    from marketplace.accounts.models import Organization
+
+    with plat.db.session() as s:
+        return s.get(Organization, user.organization_id).slug
+
+
+def test_words_are_found_by_their_stem_in_every_translation(plat: Platform) -> None:
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    a = put(
+        plat,
+        exp,
+        {"en": ("Deep groove ball bearing 6204", "Steel, sealed"), "de": ("Rillenkugellager", "Gehäuse aus Stahl")},
+    )
+    b = put(plat, exp, {"en": ("Copper cables", "By the metre"), "ja": ("銅ケーブル", "メートル単位")})
+    c = put(plat, exp, {"zh": ("深沟球轴承", "钢制"), "en": ("Bearing housing", "")})
+    assert set(ids(find(plat, q="bearings", exporter=ex))) == {a, c}
+    assert ids(find(plat, q="cable", exporter=ex)) == [b]
+    assert ids(find(plat, q="Gehäuses", lang="de", exporter=ex)) == [a]
+    assert ids(find(plat, q="ケーブル", exporter=ex)) == [b]
+    assert ids(find(plat, q="銅ケ", exporter=ex)) == [b]
+    assert ids(find(plat, q="轴承", exporter=ex)) == [c]
+    assert ids(find(plat, q="6204 steel", exporter=ex)) == [a]
+    assert ids(find(plat, q="bear", exporter=ex)) != []  # the last word may be unfinished
+    assert ids(find(plat, q="bearing copper", exporter=ex)) == []
+    with plat.db.session() as s:
+        set_translation(s, s.merge(exp), b, "de", TranslationIn(title="Kupferleitung", description=""))
+    assert ids(find(plat, q="kupferleitungen", lang="de", exporter=ex)) == [b]
+
+
+def test_filters_facets_and_currency(plat: Platform) -> None:
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    cheap = put(
+        plat,
+        exp,
+        {"en": ("Valve", "")},
+        origin="CN",
+        moq=50,
+        lead_time_days=10,
+        hs_code="8481.80",
+        price_tiers=[{"min_quantity": 1, "unit_price": "1.00"}],
+        incoterms=[{"rule": "EXW", "place": "Ningbo"}],
+    )
+    mid = put(
+        plat,
+        exp,
+        {"en": ("Valve", "")},
+        origin="DE",
+        moq=500,
+        lead_time_days=30,
+        price_tiers=[{"min_quantity": 1, "unit_price": "50.00"}],
+    )
+    dear = put(
+        plat,
+        exp,
+        {"en": ("Valve", "")},
+        origin="DE",
+        moq=10,
+        lead_time_days=60,
+        hs_code="0902.10",
+        price_tiers=[{"min_quantity": 1, "unit_price": "900.00"}],
+        incoterms=[{"rule": "CIF", "place": "Kobe"}, {"rule": "EXW", "place": "Bremen"}],
+    )
+    assert set(ids(find(plat, exporter=ex, origin="DE"))) == {mid, dear}
+    assert set(ids(find(plat, exporter=ex, hs="8481"))) == {cheap}
+    assert set(ids(find(plat, exporter=ex, hs="84"))) == {cheap, mid}
+    assert set(ids(find(plat, exporter=ex, incoterm="exw"))) == {cheap, dear}
+    assert set(ids(find(plat, exporter=ex, moq_max=100))) == {cheap, dear}
+    assert set(ids(find(plat, exporter=ex, lead_time_max=30))) == {cheap, mid}
+    assert set(ids(find(plat, exporter=ex, category="XVI"))) == {cheap, mid}
+    # 1,000 JPY is a few euros: only the 1 EUR valve is below it; the bounds are in the buyer's currency
+    assert ids(find(plat, exporter=ex, currency="JPY", price_max="1000")) == [cheap]
+    assert set(ids(find(plat, exporter=ex, currency="JPY", price_min="1000"))) == {mid, dear}
+    result = find(plat, exporter=ex, origin="DE", incoterm="CIF")
+    assert ids(result) == [dear]
+    facets = {k: {f.code: f.count for f in v} for k, v in result.facets.items()}
+    assert facets["origin"] == {"DE": 1}  # the origin facet counts without the origin filter: CIF only
+    assert facets["incoterm"] == {"CIF": 1, "EXW": 1, "FOB": 1}  # without the Incoterm filter: both DE
+    assert facets["category"] == {"II": 1}
+    assert {f.code: f.count for f in find(plat, exporter=ex).facets["category"]} == {"XVI": 2, "II": 1}
+    assert ids(find(plat, exporter=ex, sort="price")) == [cheap, mid, dear]
+    assert ids(find(plat, exporter=ex, sort="lead_time")) == [cheap, mid, dear]
+    assert ids(find(plat, exporter=ex, sort="newest")) == [dear, mid, cheap]
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(plat: Platform) -> None:
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    made = {
+        put(plat, exp, {"en": ("Flange bolt", "")}, price_tiers=[{"min_quantity": 1, "unit_price": f"{n % 3}.50"}])
+        for n in range(7)
+    }
+    for sort in ("relevance", "price", "lead_time", "newest"):
+        seen: list[int] = []
+        cursor = None
+        while True:
+            page = find(plat, exporter=ex, q="bolts", sort=sort, limit=3, **({"cursor": cursor} if cursor else {}))
+            seen += ids(page)
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        assert sorted(seen) == sorted(made) and len(seen) == 7, sort
+
+
+def test_only_published_listings_and_restricted_ones_for_their_audience(plat: Platform) -> None:
+    orgs = Orgs(plat)
+    exp, friend, other = orgs.exporter(), orgs.buyer(), orgs.buyer()
+    ex = slug(plat, exp)
+    public = put(plat, exp, {"en": ("Gasket", "")})
+    put(plat, exp, {"en": ("Gasket", "")}, status="draft")
+    put(plat, exp, {"en": ("Gasket", "")}, status="archived")
+    secret = put(plat, exp, {"en": ("Gasket", "")}, visibility="restricted", audience=[slug(plat, friend)])
+    assert ids(find(plat, None, exporter=ex, q="gasket")) == [public]
+    assert ids(find(plat, other.organization_id, exporter=ex, q="gasket")) == [public]
+    assert set(ids(find(plat, friend.organization_id, exporter=ex, q="gasket"))) == {public, secret}
+    assert set(ids(find(plat, exp.organization_id, exporter=ex, q="gasket"))) == {public, secret}
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ("category=nope", "category"),
+        ("incoterm=FOO", "incoterm"),
+        ("currency=XXY", "currency"),
+        ("origin=QQ", "origin"),
+        ("moq_max=-1", "moq_max"),
+        ("lead_time_max=abc", "lead_time_max"),
+        ("price_max=1.5&currency=JPY", "price_max"),
+        ("price_min=-3", "price_min"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("cursor=abc", "cursor"),
+        ("hs=84a", "hs"),
+        ("sort=cheapest", "sort"),
+        ("exporter=nobody-here", "exporter"),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_the_field(client, args: str, field: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"/api/v1/listings?{args}")
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["field"] == field
+
+
+def test_a_tampered_cursor_is_refused(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exp = orgs.exporter()
+    ex = slug(platform, exp)
+    for _ in range(3):
+        put(platform, exp, {"en": ("Washer", "")})
+    first = client.get(f"/api/v1/listings?exporter={ex}&limit=2&sort=price").json
+    assert len(first["items"]) == 2 and first["next"]
+    second = client.get(f"/api/v1/listings?exporter={ex}&limit=2&sort=price&cursor={first['next']}").json
+    assert len(second["items"]) == 1 and second["next"] is None
+    assert {i["id"] for i in first["items"]}.isdisjoint({i["id"] for i in second["items"]})
+    forged = first["next"][:-2] + ("AA" if not first["next"].endswith("AA") else "BB")
+    assert client.get(f"/api/v1/listings?exporter={ex}&cursor={forged}").status_code == 400
+    assert client.get(f"/api/v1/listings?exporter={ex}&sort=newest&cursor={first['next']}").status_code == 400
+
+
+def test_api_answers_items_facets_and_next_in_the_callers_currency(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exp = orgs.exporter()
+    ex = slug(platform, exp)
+    put(platform, exp, {"en": ("Roller chain", "")})
+    body = client.get(f"/api/v1/listings?q=chains&exporter={ex}&currency=JPY").json
+    assert set(body) == {"items", "facets", "next"}
+    item = body["items"][0]
+    assert item["exporter"]["slug"] == ex and item["local_price"]["currency"] == "JPY"
+    assert item["fx"]["source"].startswith("ECB")
+    assert body["facets"]["category"][0]["code"] == "XVI"
+    spec = client.get("/api/v1/openapi.json").json
+    params = {p["name"] for p in spec["paths"]["/listings"]["get"]["parameters"]}
+    assert {"q", "category", "price_min", "cursor", "lang"} <= params
