@@ -9,7 +9,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, jsonify, render_template, request
-from flask_babel import Babel, format_datetime, gettext, ngettext
+from flask_babel import Babel, format_datetime, format_timedelta, gettext, ngettext
 from flask_limiter.errors import RateLimitExceeded
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
@@ -59,6 +59,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     from marketplace.catalog.media import bp as media_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.rfq.views import bp as rfq_bp
+    from marketplace.storefront.views import bp as storefront_bp
     from marketplace.trades.views import bp as trades_bp
     from marketplace.wellknown import bp as wellknown_bp
 
@@ -101,6 +102,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.jinja_env.filters["hs"] = hs_display
     app.jinja_env.filters["quantity"] = lambda n, unit: format_quantity(n, unit, web.select_locale(), ngettext)
     app.jinja_env.filters["country"] = lambda code: Locale.parse(web.select_locale()).territories.get(code, code)
+    app.jinja_env.filters["duration"] = lambda delta: format_timedelta(delta, threshold=1.1)
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (
         accounts_bp,
@@ -110,6 +112,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         rfq_bp,
         trades_bp,
         audit_bp,
+        storefront_bp,
         wellknown_bp,
         api_blueprint(),
     ):

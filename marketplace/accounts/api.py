@@ -1,4 +1,5 @@
-"""Accounts API: mint an API token with email and password, list your tokens, revoke one."""
+"""Accounts API: mint an API token with email and password, list your tokens, revoke one; read and edit
+your organization's public profile."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from marketplace.accounts.models import ApiToken
-from marketplace.accounts.schemas import TokenRequest
-from marketplace.accounts.service import authenticate, issue_token, revoke_token, tokens_of
-from marketplace.api import api_user, parse_body
+from marketplace.accounts.models import ApiToken, Organization
+from marketplace.accounts.schemas import ProfileIn, TokenRequest
+from marketplace.accounts.service import (
+    authenticate,
+    issue_token,
+    profile_editor,
+    revoke_token,
+    tokens_of,
+    update_profile,
+)
+from marketplace.api import accepts, api_user, parse_body
 from marketplace.db import as_utc
 from marketplace.web import db
 
@@ -50,3 +58,31 @@ def tokens() -> Any:
 def revoke(token_id: int) -> Any:
     revoke_token(db(), api_user(), token_id)
     return "", 204
+
+
+def profile_json(org: Organization) -> dict[str, Any]:
+    """An organization's public profile as stored (what its storefront shows)."""
+    return {
+        "slug": org.slug,
+        "name": org.name,
+        "kind": org.kind,
+        "country": org.country,
+        "founded_year": org.founded_year,
+        "certifications": list(org.certifications or []),
+        "languages": list(org.languages or []),
+        "member_since": _instant(org.created_at),
+    }
+
+
+@bp.get("/org/profile")
+def profile() -> Any:
+    return jsonify(profile_json(api_user().organization))
+
+
+@bp.put("/org/profile")
+@accepts(body=ProfileIn)
+def edit_profile() -> Any:
+    user = api_user()
+    profile_editor(user)  # before the body: a caller who may not edit learns that first
+    wanted = parse_body()
+    return jsonify(profile_json(update_profile(db(), user, **wanted.model_dump())))

@@ -260,3 +260,21 @@ def signing_account(session: Session, keybox: KeyBox, address: str) -> LocalAcco
     if wallet is None:
         raise NotFound("no wallet %(address)s", address=address)
     return keybox.open(wallet.address, wallet.sealed_key)
+
+
+def profile_editor(user: User) -> Organization:
+    """The user's organization, if the user is one of its admins (only they edit its public profile)."""
+    if user.role != Role.ADMIN:
+        raise Forbidden("only admins of the organization may edit its profile")
+    return user.organization
+
+
+def update_profile(
+    session: Session, user: User, *, founded_year: int | None, certifications: list[str], languages: list[str]
+) -> Organization:
+    """Replace the public profile of the user's organization; only its admins may. The slug stays as it
+    is: storefront links and listing audiences name organizations by it."""
+    org = profile_editor(user)
+    org.founded_year, org.certifications, org.languages = founded_year, list(certifications), list(languages)
+    session.flush()
+    return org

@@ -1,25 +1,39 @@
-"""Login, logout, the dashboard and API tokens."""
+"""Login, logout, the dashboard, API tokens and the organization's public profile."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.accounts.schemas import NewToken
+from marketplace.accounts.models import Role
+from marketplace.accounts.schemas import FOUNDED_MIN, NewToken, ProfileIn
 from marketplace.accounts.service import (
     MAX_TOKEN_DAYS,
     TOKEN_DAYS,
     authenticate,
     issue_token,
+    profile_editor,
     revoke_token,
     tokens_of,
+    update_profile,
 )
 from marketplace.errors import Unauthenticated
 from marketplace.rfq.service import rfqs_for
 from marketplace.trades.service import trades_for
-from marketplace.web import current_user, db, form_of, local_path, login_required, sign_in, sign_out
+from marketplace.validate import parse_form
+from marketplace.web import (
+    current_user,
+    db,
+    form_of,
+    local_path,
+    login_required,
+    select_locale,
+    sign_in,
+    sign_out,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -88,3 +102,34 @@ def revoke(token_id: int) -> Any:
     row = revoke_token(db(), current_user(), token_id)
     flash(_("The API token “%(name)s” was revoked.", name=row.name), "info")
     return redirect(url_for("accounts.tokens"))
+
+
+def profile_form(form: Any) -> ProfileIn:
+    """The profile form: certifications one per line, languages separated by commas or spaces."""
+    fields: dict[str, object] = {
+        "founded_year": form.get("founded_year", ""),
+        "certifications": [line.strip() for line in form.get("certifications", "").splitlines() if line.strip()],
+        "languages": [code for code in form.get("languages", "").replace(",", " ").split() if code],
+    }
+    return parse_form(ProfileIn, fields, select_locale())
+
+
+@bp.route("/org/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    user = current_user()
+    if request.method == "POST":
+        profile_editor(user)
+        wanted = profile_form(request.form)
+        update_profile(db(), user, **wanted.model_dump())
+        flash(_("The profile was saved."), "info")
+        return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/profile.html",
+        org=user.organization,
+        editable=user.role == Role.ADMIN,
+        first_year=FOUNDED_MIN,
+        last_year=date.today().year,
+        certification_example="ISO 9001:2015",
+        languages_example="en, de, ja",
+    )

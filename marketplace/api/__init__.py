@@ -93,10 +93,11 @@ def api_blueprint() -> Blueprint:
     from marketplace.catalog.api import bp as catalog
     from marketplace.catalog.manage_api import bp as catalog_manage
     from marketplace.rfq.api import bp as rfq
+    from marketplace.storefront.api import bp as storefront
     from marketplace.trades.api import bp as trades
 
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
-    for child in (accounts, catalog, catalog_manage, rfq, trades):
+    for child in (accounts, catalog, catalog_manage, rfq, trades, storefront):
         bp.register_blueprint(child)
     bp.add_url_rule("/openapi.json", "openapi", openapi_document)
     return bp

@@ -1,0 +1,1 @@
+"""Storefronts: an exporter's public page with its profile, listings and verified trade record."""
