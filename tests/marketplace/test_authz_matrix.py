@@ -102,6 +102,12 @@ API = [
     Row("GET", "/api/v1/categories", "200 200 200 200 200 200 200 200"),
     Row("GET", "/api/v1/tokens", "401 200 200 200 200 200 200 200"),
     Row("DELETE", "/api/v1/tokens/{token_b1}", "401 204 404 404 404 404 404 404"),
+    Row("GET", "/api/v1/org/profile", "401 200 200 200 200 200 200 200"),
+    Row("PUT", "/api/v1/org/profile", "401 200 403 200 200 200 200 200", {"founded_year": 1990}),
+    Row("GET", "/api/v1/storefronts/{e1_slug}", "200 200 200 200 200 200 200 200"),
+    Row("GET", "/api/v1/storefronts/{b1_slug}", "404 404 404 404 404 404 404 404"),
+    Row("GET", "/api/v1/storefronts/{e1_slug}/proofs/{t_own_ref}", "200 200 200 200 200 200 200 200"),
+    Row("GET", "/api/v1/storefronts/{e2_slug}/proofs/{t_own_ref}", "404 404 404 404 404 404 404 404"),
 ]
 
 PAGES = [
@@ -147,6 +153,12 @@ PAGES = [
     Row("GET", "/tokens", "login 200 200 200 200 200 200 200"),
     Row("POST", "/tokens", "login 200 200 200 200 200 200 200", {"name": "matrix", "days": "7"}),
     Row("POST", "/tokens/{token_b1_page}/revoke", "login 302 404 404 404 404 404 404"),
+    Row("GET", "/org/profile", "login 200 200 200 200 200 200 200"),
+    Row("POST", "/org/profile", "login 302 403 302 302 302 302 302", {"founded_year": "1990"}),
+    Row("GET", "/s/{e1_slug}", "200 200 200 200 200 200 200 200"),
+    Row("GET", "/s/{b1_slug}", "404 404 404 404 404 404 404 404"),
+    Row("GET", "/s/{e1_slug}/proofs/{t_own_ref}", "200 200 200 200 200 200 200 200"),
+    Row("GET", "/s/{e2_slug}/proofs/{t_own_ref}", "404 404 404 404 404 404 404 404"),
 ]
 
 
@@ -174,7 +186,9 @@ class World:
             )
         worker.drain()  # faucets
         b1, b2, e1, e2 = users["B1"], users["B2"], users["E1"], users["E2"]
-        ids: dict[str, int] = {}
+        ids: dict[str, int | str] = {
+            f"{role.lower()}_slug": org_of(platform, users[role]).slug for role in ("B1", "E1", "E2")
+        }
         ids["listing_own"] = flow.listing(platform, e1, sku="OWN")
         ids["listing_other"] = flow.listing(platform, e2, sku="OTHER")
         ids["listing_edit"] = flow.listing(platform, e1, sku="EDIT")  # changed by the rows that edit listings
@@ -194,6 +208,7 @@ class World:
         worker.drain()
         self._act(platform, e2, actions.mark_shipped, ids["t_other"], DOC)  # left on its way to the chain
         assert flow.trade(platform, ids["t_own"]).batch_id is not None, "the own trade should be anchored"
+        ids["t_own_ref"] = flow.trade(platform, ids["t_own"]).reference
         with platform.db.session() as s:
             ids["token_b1"] = issue_token(s, s.merge(b1), "spare")[0].id
             ids["token_b1_page"] = issue_token(s, s.merge(b1), "spare page")[0].id

@@ -296,3 +296,15 @@ def test_only_admins_edit_their_organizations_profile(client, platform, orgs) ->
     headers = bearer(platform, admin)
     assert client.put("/api/v1/org/profile", json={"founded_year": 1950}, headers=headers).status_code == 200
     assert org_of(platform, admin).founded_year == 1950
+
+
+def test_the_openapi_document_has_the_profile_and_storefront_routes(client) -> None:  # type: ignore[no-untyped-def]
+    doc = client.get("/api/v1/openapi.json").json
+    body = doc["paths"]["/org/profile"]["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ProfileIn"}
+    assert set(doc["components"]["schemas"]["ProfileIn"]["properties"]) == {
+        "founded_year",
+        "certifications",
+        "languages",
+    }
+    assert {"/storefronts/{slug}", "/storefronts/{slug}/proofs/{reference}"} <= set(doc["paths"])
