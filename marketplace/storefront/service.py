@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 
 from ledger.merkle import merkle_proof, verify_proof
 from marketplace.accounts.models import Organization, OrgKind
-from marketplace.catalog.models import Listing
-from marketplace.catalog.service import visible_to
 from marketplace.chain_context import ChainContext
 from marketplace.db import as_utc, utcnow
 from marketplace.errors import NotFound
@@ -22,7 +20,6 @@ from marketplace.trades.models import FINAL, BatchStatus, SettlementBatch, Trade
 
 RESPONSE_WINDOW_DAYS = 180
 PROOFS_SHOWN = 50
-LISTINGS_SHOWN = 24
 
 
 def exporter_by_slug(session: Session, slug: str) -> Organization:
@@ -144,15 +141,3 @@ def public_proof(session: Session, org: Organization, reference: str, ctx: Chain
         chain_id=batch.chain_id,
         registry=ctx.contracts.registry,
     )
-
-
-def newest_listings(session: Session, org: Organization, viewer_org_id: int | None) -> list[Listing]:
-    """The exporter's newest published listings the viewer may see (the exporter itself sees what others
-    see: no drafts)."""
-    query = (
-        select(Listing)
-        .where(Listing.organization_id == org.id, visible_to(None if viewer_org_id == org.id else viewer_org_id))
-        .order_by(Listing.id.desc())
-        .limit(LISTINGS_SHOWN)
-    )
-    return list(session.scalars(query))

@@ -12,6 +12,7 @@ from ledger.contracts import REGISTRY, bind
 from ledger.merkle import verify_proof
 from marketplace.accounts.models import Organization, Role
 from marketplace.accounts.service import create_user, issue_token
+from marketplace.catalog.service import create_listing
 from marketplace.db import utcnow
 from marketplace.rfq.models import Quote, Rfq
 from marketplace.rfq.service import create_rfq, submit_quote
@@ -308,3 +309,19 @@ def test_the_openapi_document_has_the_profile_and_storefront_routes(client) -> N
         "languages",
     }
     assert {"/storefronts/{slug}", "/storefronts/{slug}/proofs/{reference}"} <= set(doc["paths"])
+
+
+def test_the_storefront_searches_the_exporters_listings_only(client, platform, orgs) -> None:  # type: ignore[no-untyped-def]
+    exporter, other = orgs.exporter(), orgs.exporter()
+    with platform.db.session() as s:
+        texts = {"en": {"title": "Brass valve DN25", "description": "forged"}}
+        valve = create_listing(s, s.merge(exporter), flow.listing_in(sku="SF-VALVE", translations=texts)).id
+        create_listing(s, s.merge(other), flow.listing_in(sku="SF-VALVE", translations=texts))
+    cable = flow.listing(platform, exporter, sku="SF-CABLE")
+    slug = org_of(platform, exporter).slug
+    everything = client.get(f"/s/{slug}?lang=en").get_data(as_text=True)
+    assert f'href="/listings/{valve}"' in everything and f'href="/listings/{cable}"' in everything
+    found = client.get(f"/s/{slug}?lang=en&q=valve").get_data(as_text=True)
+    assert re.findall(r'href="/listings/(\d+)"', found) == [str(valve)]
+    assert "No listings found." in client.get(f"/s/{slug}?lang=en&q=turbine").get_data(as_text=True)
+    assert client.get(f"/s/{slug}?price_min=cheap").status_code == 400
