@@ -86,6 +86,18 @@ SHAPE: dict[str, Any] = {
 }
 OPTIONAL = {"transactions.ship"}
 
+INCLUSION_SCHEMA = "tradewind/settlement-inclusion@1"
+INCLUSION_SHAPE: dict[str, Any] = {
+    "schema": _Rule(lambda v: isinstance(v, str), "a string"),
+    "trade": _Rule(lambda v: isinstance(v, str), "a string"),
+    "chain_id": INTEGER,
+    "registry": ADDRESS,
+    "merkle": {key: SHAPE["merkle"][key] for key in ("leaf", "proof", "root", "batch_id", "leaf_count")},
+    "anchor": {"transaction": HEX32, "block": INTEGER},
+}
+"""The public proof that a settlement was anchored: its leaf, the path to an anchored root and the anchoring
+transaction; nothing of the trade's terms, amounts or parties."""
+
 
 def check_shape(bundle: Any, shape: dict[str, Any] = SHAPE, path: str = "") -> None:
     """Raise MalformedBundle naming the first field that is missing or not of the type `build_bundle` writes."""

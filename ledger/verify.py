@@ -11,7 +11,7 @@ from eth_utils import event_abi_to_log_topic
 from web3 import Web3
 from web3.contract import Contract
 
-from ledger.bundle import SCHEMA, MalformedBundle, check_shape
+from ledger.bundle import INCLUSION_SCHEMA, INCLUSION_SHAPE, SCHEMA, MalformedBundle, check_shape
 from ledger.contracts import ESCROW, REGISTRY, artifact, bind
 from ledger.manifest import Manifest
 from ledger.merkle import Outcome, SettlementTotals, settlement_leaf, verify_proof
@@ -304,3 +304,55 @@ def verify_bundle(bundle: dict[str, Any], w3: Web3, manifest: Manifest | None = 
         report = Report(pinned=manifest is not None)
         report.add("bundle", False, f"malformed bundle: {exc.__class__.__name__}: {exc}")
         return report
+
+
+def verify_inclusion(document: dict[str, Any], w3: Web3, manifest: Manifest | None = None) -> Report:
+    """Check a public inclusion proof against the chain behind `w3`: the leaf leads to a root that the
+    registry anchored in the named transaction, and the registry still vouches for it; with `manifest`,
+    also that it is the platform's registry and anchorer. It proves that a settlement was anchored, not
+    its terms (the parties' full bundle does that)."""
+    anchor = document.get("anchor") if isinstance(document, dict) else None
+    tx_hash = anchor.get("transaction") if isinstance(anchor, dict) else None
+    checker = _Verifier({"transactions": {"anchor": tx_hash}}, w3, manifest)
+    r = checker.report
+    if not r.add("schema", document.get("schema") == INCLUSION_SCHEMA, str(document.get("schema"))):
+        return r
+    try:
+        check_shape(document, INCLUSION_SHAPE)
+    except MalformedBundle as exc:
+        r.add("proof file", False, str(exc))
+        return r
+    chain_id = w3.eth.chain_id
+    if not r.add("chain", chain_id == document["chain_id"], f"node chain id {chain_id}, proof {document['chain_id']}"):
+        return r
+    address = Web3.to_checksum_address(document["registry"])
+    if manifest:
+        differences = [f"chain {chain_id}, not the platform's {manifest.chain_id}"] * (chain_id != manifest.chain_id)
+        differences += [f"registry {address} is not the platform's {manifest.registry}"] * (
+            address != manifest.registry
+        )
+        r.add("deployment", not differences, "; ".join(differences) or "chain and registry are the platform's")
+    code = bytes(w3.eth.get_code(address))
+    r.add(f"{REGISTRY} bytecode", artifact(REGISTRY).runtime_matches(code), f"{address} vs contracts/build")
+    registry = bind(w3, REGISTRY, address)
+    m = document["merkle"]
+    leaf, root = bytes.fromhex(m["leaf"].removeprefix("0x")), bytes.fromhex(m["root"].removeprefix("0x"))
+    proof = [bytes.fromhex(p.removeprefix("0x")) for p in m["proof"]]
+    r.add("merkle proof", verify_proof(proof, root, leaf), f"{len(proof)} siblings to {m['root']}")
+    receipt = checker.receipt("anchor")
+    if receipt:
+        r.add("anchor block", receipt["blockNumber"] == anchor["block"], f"block {receipt['blockNumber']}")
+        anchored = events_of(w3, receipt, registry.address, event_abi(REGISTRY, "RootAnchored"))
+        r.add(
+            "anchored event",
+            any(e["root"] == root and e["batchId"] == m["batch_id"] for e in anchored),
+            f"RootAnchored batch {m['batch_id']}",
+        )
+        if manifest:
+            checker.check_anchorer(manifest, registry, receipt)
+    r.add(
+        "proof on chain",
+        registry.functions.verify(root, proof, leaf).call(),
+        "SettlementRegistry.verify(root, proof, leaf): anchored, not revoked, proof valid",
+    )
+    return r

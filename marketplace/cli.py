@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ledger import safejson
+from ledger.bundle import INCLUSION_SCHEMA
 from ledger.chain import connect
 from ledger.errors import LedgerError
-from ledger.verify import verify_bundle
+from ledger.verify import verify_bundle, verify_inclusion
 from marketplace.config import Config, ConfigError
 from marketplace.serve_lock import InstanceInUse, ServeLock
 
@@ -173,8 +174,9 @@ def _read_bundle(path: str) -> dict[str, Any]:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Check a proof bundle against an RPC endpoint, with nothing from our database; with --deployment,
-    also that it settled on the platform's own contracts and was anchored by the platform."""
+    """Check a proof bundle (or a storefront's public inclusion proof, which proves only that the settlement
+    was anchored) against an RPC endpoint, with nothing from our database; with --deployment, also that it
+    settled on the platform's own contracts and was anchored by the platform."""
     from ledger.manifest import load_manifest
 
     try:
@@ -182,7 +184,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _err(str(exc))
     manifest = load_manifest(args.deployment) if args.deployment else None
-    report = verify_bundle(bundle, connect(args.rpc), manifest)
+    check = verify_inclusion if bundle.get("schema") == INCLUSION_SCHEMA else verify_bundle
+    report = check(bundle, connect(args.rpc), manifest)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
@@ -297,7 +300,10 @@ def parser() -> argparse.ArgumentParser:
         "verified and pinned to the deployment; 1: a check failed; 2: unusable input; 3: every check passed but "
         "no --deployment was given, so only internal consistency is proven.",
     )
-    verify.add_argument("bundle", help="path of the bundle JSON (or of `tradewind demo --json` output)")
+    verify.add_argument(
+        "bundle",
+        help="path of the bundle JSON (or of `tradewind demo --json` output, or of a storefront's public proof)",
+    )
     verify.add_argument("--rpc", required=True, help="Ethereum JSON-RPC URL")
     verify.add_argument(
         "--deployment",

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.bundle import INCLUSION_SCHEMA
 from ledger.merkle import merkle_proof, verify_proof
 from marketplace.accounts.models import Organization, OrgKind
 from marketplace.chain_context import ChainContext
@@ -105,7 +106,7 @@ class PublicProof:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "schema": "tradewind/settlement-inclusion@1",
+            "schema": INCLUSION_SCHEMA,
             "trade": self.reference,
             "chain_id": self.chain_id,
             "registry": self.registry,

@@ -10,6 +10,7 @@ import pytest
 
 from ledger.contracts import REGISTRY, bind
 from ledger.merkle import verify_proof
+from ledger.verify import verify_inclusion
 from marketplace.accounts.models import Organization, Role
 from marketplace.accounts.service import create_user, issue_token
 from marketplace.catalog.service import create_listing
@@ -182,6 +183,12 @@ def test_the_public_proof_proves_the_anchor_and_reveals_no_terms(client, platfor
     registry = bind(platform.w3, REGISTRY, proof["registry"])
     assert registry.functions.verify(root, siblings, leaf).call()  # anchored, as the chain itself says
     assert proof["anchor"]["transaction"] and proof["anchor"]["block"]
+    report = verify_inclusion(proof, platform.w3, platform.ctx.manifest)  # what `tradewind verify` runs
+    assert report.verified, [c for c in report.checks if not c.ok]
+    forged = {**proof, "merkle": {**merkle, "leaf": "0x" + "11" * 32}}
+    assert not verify_inclusion(forged, platform.w3, platform.ctx.manifest).ok
+    elsewhere = {**proof, "anchor": {**proof["anchor"], "block": proof["anchor"]["block"] + 1}}
+    assert not verify_inclusion(elsewhere, platform.w3).ok
 
     terms = trade.terms
     secrets = {
