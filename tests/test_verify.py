@@ -11,7 +11,7 @@ import pytest
 from web3 import Web3
 from web3.logs import DISCARD
 
-from ledger.bundle import Settlement, build_bundle
+from ledger.bundle import INCLUSION_SCHEMA, Settlement, build_bundle
 from ledger.chain import connect
 from ledger.deployment import Contracts
 from ledger.merkle import Outcome, SettlementTotals, merkle_root, settlement_leaf
@@ -181,3 +181,37 @@ def test_a_malformed_manifest_is_a_clear_error(files: Files, anvil_url: str, tmp
     (tmp_path / "m.json").write_text(json.dumps({**manifest, "escrow": "0x12"}))
     result = verify(files.bundle, "--rpc", anvil_url, "--deployment", tmp_path / "m.json")
     assert result.returncode == 2 and "escrow is not an Ethereum address" in result.stderr
+
+
+def _inclusion(bundle: dict, rpc_url: str) -> dict:  # type: ignore[type-arg]
+    """The public proof a storefront publishes for the bundle's settlement: no terms, amounts or parties."""
+    receipt = connect(rpc_url).eth.get_transaction_receipt(bundle["transactions"]["anchor"])
+    return {
+        "schema": INCLUSION_SCHEMA,
+        "trade": "TW-000001",
+        "chain_id": bundle["chain_id"],
+        "registry": bundle["contracts"]["SettlementRegistry"],
+        "merkle": bundle["merkle"],
+        "anchor": {"transaction": bundle["transactions"]["anchor"], "block": receipt["blockNumber"]},
+    }
+
+
+def test_a_storefronts_public_proof_verifies_and_a_forged_one_does_not(
+    files: Files, anvil_url: str, tmp_path: Path
+) -> None:
+    public = _inclusion(json.loads(files.bundle.read_text()), anvil_url)
+    (tmp_path / "public.json").write_text(json.dumps(public))
+    result = verify(tmp_path / "public.json", "--rpc", anvil_url, "--deployment", files.manifest)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("VERIFIED")
+    assert "[ok] proof on chain" in result.stdout and "[ok] deployment: anchored by " in result.stdout
+
+    forged = _inclusion(json.loads(files.forged.read_text()), anvil_url)  # anchored, but on the attacker's registry
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    result = verify(tmp_path / "forged.json", "--rpc", anvil_url, "--deployment", files.manifest)
+    assert result.returncode == 1 and "[FAIL] deployment: registry" in result.stdout, result.stdout
+
+    wrong_leaf = {**public, "merkle": {**public["merkle"], "leaf": "0x" + "22" * 32}}
+    (tmp_path / "leaf.json").write_text(json.dumps(wrong_leaf))
+    result = verify(tmp_path / "leaf.json", "--rpc", anvil_url, "--deployment", files.manifest)
+    assert result.returncode == 1 and "[FAIL] proof on chain" in result.stdout, result.stdout
