@@ -1,5 +1,6 @@
 """Seeding a PostgreSQL catalog fast: sample listings written with COPY, row for row what
-`catalog.service.apply_listing` writes (listing, translations, price tiers, Incoterm offers, audience)."""
+`catalog.service.apply_listing` writes (listing, translations, price tiers, Incoterm offers, audience),
+then their search rows through `catalog.search_index.reindex`, as every bulk writer must."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from sqlalchemy import create_engine
 
 from marketplace.catalog.hs_sections import section_of
 from marketplace.catalog.schemas import ListingIn
+from marketplace.catalog.search_index import reindex
 from marketplace.pricing.money import Money
 
 LISTING_COLUMNS = (
@@ -150,7 +153,7 @@ def write_catalog(
     audience_ids: dict[str, int],
     progress: Callable[[int], None] = lambda _n: None,
 ) -> list[int]:
-    """Write every listing of every (seller, listings) batch; their ids in order."""
+    """Write every listing of every (seller, listings) batch, then their search rows; their ids in order."""
     ids: list[int] = []
     with psycopg.connect(plain_url(url)) as conn:
         writer = CatalogWriter(conn, categories, audience_ids)
@@ -160,4 +163,13 @@ def write_catalog(
                 if len(ids) % CHUNK == 0:
                     progress(len(ids))
         writer.finish()
+    engine = create_engine(url)
+    try:
+        for start in range(0, len(ids), CHUNK * 5):
+            with engine.begin() as connection:
+                reindex(connection, ids[start : start + CHUNK * 5])
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE listing_search")
+    finally:
+        engine.dispose()
     return ids

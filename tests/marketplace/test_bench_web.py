@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bench.bulk_seed import Seller, write_catalog
 from marketplace.accounts.service import create_organization
-from marketplace.catalog.models import Category, Listing
+from marketplace.catalog.models import Category, Listing, ListingSearch
 from marketplace.catalog.sample import EXPORTERS, ensure_subcategories, sample_listings
 from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import apply_listing, listing_data
@@ -68,6 +68,14 @@ def test_bulk_seeded_listings_are_what_apply_listing_writes(pg_platform: Platfor
             assert [getattr(bulk, c) for c in columns] == [getattr(by_app, c) for c in columns]
             assert (bulk.published_at is None) == (by_app.published_at is None)
         assert {x.visibility for x in written[ids[1]].values()} == {"public", "restricted"}
+        searched = {r.listing_id: r for r in s.scalars(select(ListingSearch))}
+        same = ("state", "category_id", "origin", "hs_code", "incoterms", "moq", "lead_time_days", "price_eur_micro")
+        for sku, by_app in written[ids[0]].items():
+            bulk, app = searched[written[ids[1]][sku].id], searched[by_app.id]
+            assert [getattr(bulk, c) for c in (*same, "title_terms", "body_terms")] == [
+                getattr(app, c) for c in (*same, "title_terms", "body_terms")
+            ]
+            assert (bulk.published_us == 0) == (app.published_us == 0)
         # the id sequence moved past the copied rows: the app's next listing gets a fresh id
         later = apply_listing(
             s, s.merge(orgs[0]), ListingIn.model_validate(next(sample_listings(profile, 1, 6, start=1000)))
