@@ -18,6 +18,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -306,7 +307,13 @@ def public_ids(url: str, limit: int = 200_000) -> list[int]:
     return [r[0] for r in rows]
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    """SIGTERM stops the benchmark as Ctrl-C does: gunicorn and the node are stopped on the way out."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listings", type=int, default=100_000, help="listings to seed (default 100,000)")
     parser.add_argument("--database", help=f"PostgreSQL URL (default: a fresh {DEFAULT_DATABASE} on 127.0.0.1)")

@@ -5,7 +5,7 @@ of every translation (each with its own language's stemmer); a query with the bu
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -70,17 +70,25 @@ def bigrams(run: str) -> list[str]:
     return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+@lru_cache(maxsize=1 << 16)
+def _terms(word: str, language: str) -> tuple[str, ...]:
+    """Remembered: stemming is slow and a catalog's vocabulary small, so indexing a million listings meets
+    the same words again and again."""
+    if is_cjk(word):
+        return tuple(bigrams(word))
+    stemmer = _stemmer(language)
+    return (stemmer.stemWord(word) if stemmer else word,)
+
+
 def word_terms(word: str, locale: str) -> list[str]:
     """The search terms of one word: its stem, or the character pairs of a CJK run."""
-    if is_cjk(word):
-        return bigrams(word)
-    stemmer = _stemmer(language_of(locale))
-    return [stemmer.stemWord(word) if stemmer else word]
+    return list(_terms(word, language_of(locale)))
 
 
 def tokens(text: str, locale: str) -> list[str]:
     """The search terms of `text` written in `locale`, in order, repeats kept."""
-    return [term for word in words(text) for term in word_terms(word, locale)]
+    language = language_of(locale)
+    return [term for word in words(text) for term in _terms(word, language)]
 
 
 def document(texts: list[tuple[str, str]]) -> str:
