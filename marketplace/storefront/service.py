@@ -46,11 +46,11 @@ def response_time(
 ) -> ResponseTime:
     """The exporter's response time over the RFQs it received in the last `days` days."""
     since = (now or utcnow()) - timedelta(days=days)
-    first_quote = select(Quote.rfq_id, func.min(Quote.created_at).label("first")).group_by(Quote.rfq_id).subquery()
     rows = session.execute(
-        select(Rfq.created_at, first_quote.c.first)
-        .outerjoin(first_quote, first_quote.c.rfq_id == Rfq.id)
+        select(Rfq.created_at, func.min(Quote.created_at))
+        .outerjoin(Quote, Quote.rfq_id == Rfq.id)
         .where(Rfq.seller_org_id == org.id, Rfq.created_at >= since)
+        .group_by(Rfq.id, Rfq.created_at)
     ).all()
     delays = [as_utc(first) - as_utc(asked) for asked, first in rows if first is not None]
     return ResponseTime(len(rows), len(delays), statistics.median(delays) if delays else None)

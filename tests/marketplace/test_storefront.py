@@ -17,10 +17,10 @@ from marketplace.catalog.service import create_listing
 from marketplace.db import utcnow
 from marketplace.rfq.models import Quote, Rfq
 from marketplace.rfq.service import create_rfq, submit_quote
-from marketplace.storefront.service import response_time
+from marketplace.storefront.service import response_time, trade_record
 from marketplace.trades import actions
 from marketplace.worker import Worker
-from tests.conftest import PASSWORD, org_of
+from tests.conftest import PASSWORD, Orgs, org_of
 from tests.marketplace import flow
 from tests.marketplace.test_pages import login
 
@@ -332,3 +332,17 @@ def test_the_storefront_searches_the_exporters_listings_only(client, platform, o
     assert re.findall(r'href="/listings/(\d+)"', found) == [str(valve)]
     assert "No listings found." in client.get(f"/s/{slug}?lang=en&q=turbine").get_data(as_text=True)
     assert client.get(f"/s/{slug}?price_min=cheap").status_code == 400
+
+
+def test_response_time_and_record_on_postgresql(pg_platform) -> None:  # type: ignore[no-untyped-def]
+    pg_orgs = Orgs(pg_platform)
+    exporter, buyer = pg_orgs.exporter(), pg_orgs.buyer()
+    listing_id = flow.listing(pg_platform, exporter, sku="SF-PG")
+    for ago, delay in [(timedelta(days=3), timedelta(minutes=30)), (timedelta(days=4), timedelta(hours=1))]:
+        _rfq_answered_after(pg_platform, exporter, buyer, listing_id, ago, delay)
+    with pg_platform.db.session() as s:
+        org = s.get(Organization, exporter.organization_id)
+        measured = response_time(s, org)
+        record = trade_record(s, org)
+    assert (measured.received, measured.answered, measured.median) == (2, 2, timedelta(minutes=45))
+    assert (record.in_progress, record.settled, record.anchored, record.proofs) == (0, 0, 0, [])
