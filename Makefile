@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 # domain errors carry translatable message templates (marketplace/errors.py)
-ERROR_KEYWORDS := -k Invalid -k Unauthenticated -k Forbidden -k NotFound -k Conflict -k TooManyRequests -k DomainError -k error_template -k refuse -k NP_:1,2
+ERROR_KEYWORDS := -k Invalid -k Unauthenticated -k Forbidden -k NotFound -k Conflict -k TooManyRequests -k TableError -k DomainError -k error_template -k refuse -k NP_:1,2
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard i18n/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: install install-node demo serve worker test lint contracts gas messages clean

@@ -256,6 +256,110 @@ def cmd_catalog_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalog_org(session: Any, slug: str) -> Any:
+    """The exporter organization `slug`, or a ValueError saying why not."""
+    from sqlalchemy import select
+
+    from marketplace.accounts.models import Organization, OrgKind
+
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise ValueError(f"there is no organization {slug}")
+    if org.kind != OrgKind.EXPORTER:
+        raise ValueError(f"{slug} is not an exporter organization")
+    return org
+
+
+def _catalog_db() -> Any:
+    from marketplace.db import Database
+    from marketplace.platform import migrate
+
+    config = Config.from_env()
+    config.instance_dir.mkdir(parents=True, exist_ok=True)
+    migrate(config.database_url)
+    return Database(config.database_url)
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    """Check every row of a CSV or XLSX file, then write them all in one transaction (or nothing)."""
+    from rich.progress import Progress
+
+    from marketplace.catalog.bulk_import import import_table
+    from marketplace.catalog.table import TableError, read_table
+
+    try:
+        table = read_table(args.file)
+    except OSError as exc:
+        return _err(f"cannot read {args.file}: {exc.strerror or exc}")
+    except TableError as exc:
+        print(f"{args.file}: {exc.message}", file=sys.stderr)
+        print("nothing was imported", file=sys.stderr)
+        return 1
+    database = _catalog_db()
+    try:
+        with database.session() as session, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+            try:
+                org = _catalog_org(session, args.org)
+            except ValueError as exc:
+                return _err(str(exc))
+            task = bar.add_task("checking", total=len(table.rows))
+
+            def progress(done: int, total: int) -> None:
+                if done >= total and bar.tasks[task].description == "checking":
+                    bar.update(task, description="writing", completed=0)
+                bar.update(task, completed=done, total=total or 1)
+
+            report = import_table(session, org, table, dry_run=args.dry_run, progress=progress)
+            if not report.ok or args.dry_run:
+                session.rollback()
+    finally:
+        database.dispose()
+    for problem in report.problems:
+        print(problem.text(), file=sys.stderr)
+    hidden = report.bad_rows - len({p.row for p in report.problems if p.row is not None})
+    if hidden > 0:
+        print(f"... and {hidden} more bad rows", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_catalog_export(args: argparse.Namespace) -> int:
+    """Write an exporter's listings in the import format (CSV or XLSX by the file's extension)."""
+    from marketplace.catalog.bulk_export import export_rows
+    from marketplace.catalog.table import TableError, file_format, write_table
+
+    try:
+        file_format(args.file)
+    except TableError as exc:
+        return _err(exc.message)
+    database = _catalog_db()
+    try:
+        with database.session() as session:
+            try:
+                org = _catalog_org(session, args.org)
+            except ValueError as exc:
+                return _err(str(exc))
+            header, rows = export_rows(session, org)
+    finally:
+        database.dispose()
+    write_table(args.file, args.file, header, rows)
+    print(f"{len(rows)} listings written to {args.file}")
+    return 0
+
+
+def cmd_catalog_template(args: argparse.Namespace) -> int:
+    """Write the import file's header and an example row."""
+    from marketplace.catalog.bulk_export import template_rows
+    from marketplace.catalog.table import TableError, write_table
+
+    try:
+        write_table(args.file, args.file, *template_rows())
+    except TableError as exc:
+        return _err(exc.message)
+    print(f"template written to {args.file}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tradewind", description="Cross-border B2B trade with on-chain escrow.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -321,6 +425,30 @@ def parser() -> argparse.ArgumentParser:
         "node's chain after checking the contracts are there. Deploys nothing. Exit 2 when nothing is recorded.",
     )
     deployment.set_defaults(func=cmd_deployment)
+    catalog = sub.add_parser(
+        "catalog",
+        help="import or export an exporter's catalog (CSV or XLSX); rebuild the search index",
+        description="One row per product, upserted by SKU. See README.md, section Catalog import.",
+    )
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    importing = catalog_sub.add_parser(
+        "import",
+        help="check a catalog file and write it",
+        description="Check every row, then create new SKUs and update changed ones in one transaction. Exit 0: "
+        "imported (or, with --dry-run, valid); 1: bad rows or a bad file, each reported as `row N, column C: "
+        "reason`, and nothing written; 2: unusable arguments.",
+    )
+    importing.add_argument("file", help="a .csv (UTF-8) or .xlsx file")
+    importing.add_argument("--org", required=True, help="the exporter organization's slug")
+    importing.add_argument("--dry-run", action="store_true", help="only check the file; write nothing")
+    importing.set_defaults(func=cmd_catalog_import)
+    exporting = catalog_sub.add_parser("export", help="write an exporter's listings in the import format")
+    exporting.add_argument("--org", required=True, help="the exporter organization's slug")
+    exporting.add_argument("file", help="a .csv or .xlsx file to write")
+    exporting.set_defaults(func=cmd_catalog_export)
+    template = catalog_sub.add_parser("template", help="write a template file: the header and an example row")
+    template.add_argument("file", help="a .csv or .xlsx file to write")
+    template.set_defaults(func=cmd_catalog_template)
     reset = sub.add_parser(
         "reset",
         help="delete the embedded SQLite database and chain state",
@@ -343,8 +471,6 @@ def parser() -> argparse.ArgumentParser:
         "--name", action="append", metavar="LOCALE=NAME", help="a name per locale (en required): --name en=Bearings"
     )
     add.set_defaults(func=cmd_category)
-    catalog = sub.add_parser("catalog", help="catalog maintenance")
-    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
     reindex = catalog_sub.add_parser(
         "reindex",
         help="rebuild the search index of every listing",

@@ -163,15 +163,23 @@ _BUILTIN = {
 }
 
 
+def refusals(exc: ValidationError) -> list[tuple[tuple[str | int, ...], str, dict[str, object]]]:
+    """Every error of a refused request: (location, translatable template, its parameters but `name`)."""
+    found = []
+    for error in exc.errors(include_url=False):
+        params = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, str | int | Decimal)}
+        if error["type"] == "tradewind":
+            template = error["msg"]
+        else:
+            template = _BUILTIN.get(error["type"], error_template("%(name)s is not valid"))
+        found.append((tuple(error["loc"]), template, params))
+    return found
+
+
 def invalid(exc: ValidationError) -> Invalid:
     """The first error of a refused request as the domain's Invalid, naming the field."""
-    first = exc.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in first["loc"] if part != "[key]") or None
-    params = {k: v for k, v in (first.get("ctx") or {}).items() if isinstance(v, str | int | Decimal)}
-    if first["type"] == "tradewind":
-        template = first["msg"]
-    else:
-        template = _BUILTIN.get(first["type"], error_template("%(name)s is not valid"))
+    location, template, params = refusals(exc)[0]
+    field = ".".join(str(part) for part in location if part != "[key]") or None
     return Invalid(template, field, **params, name=field or "the request")
 
 

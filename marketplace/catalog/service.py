@@ -15,6 +15,7 @@ from marketplace.accounts.service import require
 from marketplace.catalog import search_index  # noqa: F401  (keeps the search table in step with every write)
 from marketplace.catalog.categories import category_by_code, default_category
 from marketplace.catalog.models import (
+    Category,
     IncotermOffer,
     Listing,
     ListingAudience,
@@ -110,20 +111,34 @@ def _audience_orgs(listing: Listing) -> list[Organization]:
     return list(session.scalars(select(Organization).where(Organization.id.in_(ids))))
 
 
-def _buyers(session: Session, slugs: list[str]) -> list[int]:
-    orgs = {o.slug: o for o in session.scalars(select(Organization).where(Organization.slug.in_(slugs)))}
-    for slug in slugs:
-        if slug not in orgs or orgs[slug].kind != OrgKind.BUYER:
-            raise Invalid("there is no buyer organization %(slug)s", "audience", slug=slug)
-    return sorted({orgs[s].id for s in slugs})
+def buyers_by_slug(session: Session, slugs: list[str]) -> dict[str, Organization]:
+    """The organizations named by `slugs` (any kind: `plan_listing` refuses those that are not buyers)."""
+    if not slugs:
+        return {}
+    return {o.slug: o for o in session.scalars(select(Organization).where(Organization.slug.in_(set(slugs))))}
 
 
-def apply_listing(
-    session: Session, org: Organization, data: ListingIn, listing: Listing | None = None
-) -> tuple[Listing, bool]:
-    """Write `data` into `listing` (a new one of `org` if None). Returns the listing and whether anything
-    changed. Checks what the schema cannot: tier prices in the currency's decimals, the first tier at or
-    below the MOQ, the category, the audience and the source language."""
+@dataclass(frozen=True)
+class ListingPlan:
+    """What `data` makes of a listing: its column values, prices, audience and the `listing_data` it will read."""
+
+    fields: dict[str, object]
+    category: Category
+    prices: list[Money]
+    audience: list[int]
+    wanted: dict[str, object]
+
+
+def plan_listing(
+    org: Organization,
+    data: ListingIn,
+    listing: Listing | None,
+    category: Category,
+    buyers: dict[str, Organization],
+) -> ListingPlan:
+    """The rules the schema cannot check: tier prices in the currency's decimals, the first tier at or below
+    the MOQ, the audience and the source language. `category` and `buyers` are looked up by the caller (one
+    listing or a whole import file at a time). Raises Invalid; writes nothing."""
     currency = data.currency or (listing.currency if listing else org.currency)
     prices = [
         Money.parse(tier.unit_price, currency, f"price_tiers.{i}.unit_price") for i, tier in enumerate(data.price_tiers)
@@ -137,17 +152,16 @@ def apply_listing(
             "price_tiers",
             moq=data.moq,
         )
-    category = category_by_code(session, data.category) if data.category else default_category(session, data.hs_code)
-    audience = _buyers(session, list(data.audience))
-    if data.visibility != Visibility.RESTRICTED:
-        audience = []
+    for slug in data.audience:
+        if slug not in buyers or buyers[slug].kind != OrgKind.BUYER:
+            raise Invalid("there is no buyer organization %(slug)s", "audience", slug=slug)
+    restricted = data.visibility == Visibility.RESTRICTED
+    audience = sorted({buyers[s].id for s in data.audience}) if restricted else []
     source = data.source_locale or (listing.source_locale if listing else org.locale)
     if source not in data.translations:
         if data.source_locale:
             raise Invalid("there is no translation in %(locale)s", "source_locale", locale=data.source_locale)
         source = next(iter(data.translations))
-    before = listing_data(listing) if listing is not None else None
-    target = listing or Listing(organization_id=org.id, organization=org)
     fields = {
         "sku": data.sku,
         "category_id": category.id,
@@ -163,11 +177,6 @@ def apply_listing(
         "status": data.status,
         "visibility": data.visibility,
     }
-    after_audience = (
-        sorted(o.slug for o in session.scalars(select(Organization).where(Organization.id.in_(audience))))
-        if audience
-        else []
-    )
     wanted = {
         **{k: v for k, v in fields.items() if k not in ("category_id", "price_minor")},
         "category": category.code,
@@ -176,19 +185,31 @@ def apply_listing(
             for t, p in zip(data.price_tiers, prices, strict=True)
         ],
         "incoterms": [{"rule": o.rule, "place": o.place} for o in data.incoterms],
-        "audience": after_audience,
+        "audience": sorted(set(data.audience)) if restricted else [],
         "translations": {loc: {"title": t.title, "description": t.description} for loc, t in data.translations.items()},
     }
-    if before == wanted:
+    return ListingPlan(fields=fields, category=category, prices=prices, audience=audience, wanted=wanted)
+
+
+def apply_listing(
+    session: Session, org: Organization, data: ListingIn, listing: Listing | None = None
+) -> tuple[Listing, bool]:
+    """Write `data` into `listing` (a new one of `org` if None). Returns the listing and whether anything
+    changed. The rules are `plan_listing`'s; the category must exist."""
+    category = category_by_code(session, data.category) if data.category else default_category(session, data.hs_code)
+    plan = plan_listing(org, data, listing, category, buyers_by_slug(session, list(data.audience)))
+    before = listing_data(listing) if listing is not None else None
+    target = listing or Listing(organization_id=org.id, organization=org)
+    if before == plan.wanted:
         return target, False
-    for key, value in fields.items():
+    for key, value in plan.fields.items():
         setattr(target, key, value)
     target.category = category
     if data.status == ListingStatus.PUBLISHED and target.published_at is None:
         target.published_at = datetime.now(UTC)
     if listing is None:
         session.add(target)
-    _replace_children(session, target, data, prices, audience)
+    _replace_children(session, target, data, plan.prices, plan.audience)
     return target, True
 
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from i18n import UI_LOCALES
 from marketplace.accounts.models import OrgKind
 from marketplace.accounts.service import require
+from marketplace.catalog.bulk_export import export_rows, template_rows
+from marketplace.catalog.bulk_import import ImportReport, Problem, import_table
 from marketplace.catalog.categories import category_tree
 from marketplace.catalog.codec import OFFERS_EXAMPLE, TIERS_EXAMPLE, parse_offers, parse_tiers
 from marketplace.catalog.images import image_json
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn
 from marketplace.catalog.service import active_listings, create_listing, get_listing, listing_data, view_listing
+from marketplace.catalog.table import MAX_FILE_BYTES, MAX_ROWS, TableError, file_format, read_table, write_table
 from marketplace.catalog.units import UNITS
 from marketplace.validate import parse_form
 from marketplace.web import (
@@ -24,6 +30,7 @@ from marketplace.web import (
     display_currency,
     login_required,
     platform,
+    rollback,
     select_locale,
 )
 
@@ -95,3 +102,74 @@ def new() -> Any:
     data = listing_form(request.form, select_locale())
     listing = create_listing(db(), current_user(), data)
     return redirect(url_for("catalog.show", listing_id=listing.id))
+
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _import_page(report: ImportReport | None = None, status: int = 200) -> Any:
+    problems = [p.text(gettext) for p in report.problems] if report else []
+    listed = len({p.row for p in report.problems if p.row is not None}) if report else 0
+    return (
+        render_template(
+            "catalog/import.html",
+            report=report,
+            problems=problems,
+            hidden=(report.bad_rows - listed) if report else 0,
+            max_mb=MAX_FILE_BYTES // (1024 * 1024),
+            max_rows=MAX_ROWS,
+        ),
+        status,
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_file() -> Any:
+    """Upload a CSV or XLSX catalog file: checked as a whole, written only if every row is good."""
+    org = require(current_user(), OrgKind.EXPORTER)
+    if request.method == "GET":
+        return _import_page()
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        abort(413, description=gettext("The file is larger than %(mb)s MB.", mb=MAX_FILE_BYTES // (1024 * 1024)))
+    if upload is None or not upload.filename:
+        report = ImportReport(problems=[Problem(None, None, TableError("choose a CSV or XLSX file"))])
+        return _import_page(report, 400)
+    try:
+        table = read_table(upload.stream, upload.filename)
+    except TableError as exc:
+        return _import_page(ImportReport(problems=[Problem(None, None, exc)]), 400)
+    dry_run = request.form.get("dry_run") == "1"
+    report = import_table(db(), org, table, dry_run=dry_run)
+    if not report.ok or dry_run:
+        rollback()
+    return _import_page(report, 200 if report.ok else 400)
+
+
+def _download(header: list[str], rows: list[list[str]], name: str) -> Any:
+    buffer = io.BytesIO()
+    write_table(buffer, name, header, rows)
+    buffer.seek(0)
+    return send_file(buffer, mimetype=MEDIA_TYPES[file_format(name)], as_attachment=True, download_name=name)
+
+
+@bp.get("/export.<any(csv, xlsx):kind>")
+@login_required
+def export_file(kind: str) -> Any:
+    """The exporter's listings as an import file."""
+    org = require(current_user(), OrgKind.EXPORTER, write=False)
+    header, rows = export_rows(db(), org)
+    return _download(header, rows, f"{org.slug}-catalog.{kind}")
+
+
+@bp.get("/import/template.<any(csv, xlsx):kind>")
+@login_required
+def template_file(kind: str) -> Any:
+    """The import file's header with one example row."""
+    require(current_user(), OrgKind.EXPORTER, write=False)
+    return _download(*template_rows(), f"catalog-template.{kind}")
