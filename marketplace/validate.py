@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from babel import Locale, UnknownLocaleError
@@ -52,6 +53,8 @@ class Query(Schema):
 
 
 def _clean_text(value: str) -> str:
+    if value.isprintable():  # no control characters, no surrogates: the common case, checked in C
+        return value
     for char in value:
         if "\ud800" <= char <= "\udfff" or (unicodedata.category(char) == "Cc" and char not in "\t\n\r"):
             raise refuse("%(name)s contains a control character or an invalid code point")
@@ -87,6 +90,7 @@ def _currency(value: str) -> str:
 Currency = Annotated[str, Field(max_length=3), AfterValidator(_currency)]
 
 
+@lru_cache(maxsize=1024)
 def _locale(value: str) -> str:
     """A Babel locale identifier; BCP 47 tags as browsers send them (`de-DE`) are accepted too."""
     value = value.replace("-", "_")
@@ -196,6 +200,7 @@ def localized_amount(text: str, locale: str) -> str:
     return format(value, "f") if value.is_finite() else text
 
 
+@lru_cache(maxsize=1024)
 def _kind(schema: type[BaseModel], key: str) -> type | None:
     """int or Decimal if the schema's field `key` takes one (possibly optional), else None."""
     field = schema.model_fields.get(key)

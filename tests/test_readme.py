@@ -118,3 +118,46 @@ def test_the_postgresql_section_works_in_the_order_written(
     trade = fund_a_new_trade(server)
     assert trade["transactions"]["open"]
     assert worker.poll() is None
+
+
+def test_the_catalog_import_section_works_in_the_order_written(tmp_path: Path, platform) -> None:  # type: ignore[no-untyped-def]
+    """Template, dry run, import, import again (unchanged), export: on a fresh database holding the demo's
+    exporter, each command's comment says what it prints."""
+    from marketplace.accounts.service import create_organization
+    from marketplace.config import Config
+    from marketplace.platform import start
+
+    fresh = start(Config(instance_dir=tmp_path / "instance", testing=True).resolved(), w3=platform.w3)
+    try:
+        with fresh.db.session() as s:
+            create_organization(
+                s,
+                fresh.keybox,
+                fresh.ctx,
+                name="Hanseatic Bearings GmbH",
+                kind="exporter",
+                country="DE",
+                currency="EUR",
+                locale="de",
+            )
+        env = {
+            **os.environ,
+            "DATABASE_URL": fresh.config.database_url,
+            "TRADEWIND_INSTANCE": str(tmp_path / "instance"),
+        }
+        commands = section_commands("## Catalog import")
+        text = README.read_text()
+        block = re.search(r"```sh\n(.*?)```", text[text.index("\n## Catalog import\n") :], re.DOTALL)
+        comments = [line.split("#", 1)[1].strip() for line in block.group(1).splitlines()]  # type: ignore[union-attr]
+        assert len(commands) == len(comments) == 5
+        for command, said in zip(commands, comments, strict=True):
+            words = shlex.split(command.replace(TRADEWIND, f"{shlex.quote(sys.executable)} -m marketplace.cli"))
+            done = subprocess.run(words, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, (command, done.stderr[-2000:])
+            if "created" in said:
+                assert done.stdout.strip() == said
+            elif "--dry-run" in words:
+                assert "nothing written" in done.stdout
+        assert (tmp_path / "catalog.xlsx").exists()
+    finally:
+        fresh.close()

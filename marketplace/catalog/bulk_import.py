@@ -5,12 +5,13 @@ created, changed ones updated, the rest left alone."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table as SqlTable
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import Organization
@@ -283,6 +284,21 @@ def import_table(
     return report
 
 
+def import_rows(
+    session: Session,
+    org: Organization,
+    rows: Sequence[Mapping[str, str]],
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """`import_table` for rows given as {column: text} (the header: the first row's columns); row numbers
+    count from 2, as under a header row."""
+    header = list(rows[0]) if rows else list(REQUIRED)
+    table = Table(header, [(n, [row.get(name, "") for name in header]) for n, row in enumerate(rows, start=2)])
+    return import_table(session, org, table, dry_run=dry_run, progress=progress)
+
+
 def _check_row(
     n: int,
     cells: dict[str, str],
@@ -309,7 +325,8 @@ def _check_row(
 
 
 def _insert(session: Session, org: Organization, batch: list[tuple[ListingIn, ListingPlan]]) -> None:
-    """New listings and their children in a few statements (the rows `apply_listing` would have written)."""
+    """New listings and their children in a few statements (the rows `apply_listing` would have written):
+    COPY on PostgreSQL, multi-row inserts elsewhere."""
     now = datetime.now(UTC)
     values = [
         {
@@ -321,27 +338,53 @@ def _insert(session: Session, org: Organization, batch: list[tuple[ListingIn, Li
         }
         for data, plan in batch
     ]
-    ids = session.scalars(insert(Listing).returning(Listing.id, sort_by_parameter_order=True), values).all()
-    tiers, offers, texts, audience = [], [], [], []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        ids = list(
+            session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence('listings', 'id')) FROM generate_series(1, :n)"),
+                {"n": len(values)},
+            )
+        )
+        for listing_id, row in zip(ids, values, strict=True):
+            row["id"] = listing_id
+        _copy(session, Listing.__table__, values)
+    else:
+        ids = list(session.scalars(insert(Listing).returning(Listing.id, sort_by_parameter_order=True), values))
+    children: dict[SqlTable, list[dict[str, object]]] = {
+        PriceTier.__table__: [],
+        IncotermOffer.__table__: [],
+        ListingTranslation.__table__: [],
+        ListingAudience.__table__: [],
+    }
     for listing_id, (data, plan) in zip(ids, batch, strict=True):
-        tiers += [
+        children[PriceTier.__table__] += [
             {"listing_id": listing_id, "min_quantity": t.min_quantity, "unit_price_minor": p.minor}
             for t, p in zip(data.price_tiers, plan.prices, strict=True)
         ]
-        offers += [
+        children[IncotermOffer.__table__] += [
             {"listing_id": listing_id, "rule": o.rule, "place": o.place, "position": i}
             for i, o in enumerate(data.incoterms)
         ]
-        texts += [
+        children[ListingTranslation.__table__] += [
             {"listing_id": listing_id, "locale": loc, "title": t.title, "description": t.description}
             for loc, t in data.translations.items()
         ]
-        audience += [{"listing_id": listing_id, "organization_id": org_id} for org_id in plan.audience]
-    for model, rows in (
-        (PriceTier, tiers),
-        (IncotermOffer, offers),
-        (ListingTranslation, texts),
-        (ListingAudience, audience),
-    ):
-        if rows:
-            session.execute(insert(model), rows)
+        children[ListingAudience.__table__] += [
+            {"listing_id": listing_id, "organization_id": org_id} for org_id in plan.audience
+        ]
+    for table, rows in children.items():
+        if rows and postgres:
+            _copy(session, table, rows)
+        elif rows:
+            session.execute(insert(table), rows)
+
+
+def _copy(session: Session, table: SqlTable, rows: list[dict[str, object]]) -> None:
+    """`rows` into `table` with PostgreSQL's COPY, on the session's connection (so in its transaction)."""
+    columns = list(rows[0])
+    connection = session.connection().connection.driver_connection
+    names = ", ".join(columns)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])

@@ -36,7 +36,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "marketplace" / "templates"
 LANGUAGES = UI_LOCALES
 TRANSLATED = tuple(lang for lang in LANGUAGES if lang != "en")
 # Words that stay as they are in every language: the brand, contract names and trade terms.
-TERMS = frozenset({"Tradewind", "TradeEscrow", "SettlementRegistry", "SKU", "Incoterms"})
+TERMS = frozenset({"Tradewind", "TradeEscrow", "SettlementRegistry", "SKU", "Incoterms", "CSV", "XLSX"})
 MAX_PAGES = 400  # per role and language: a crawl that runs away fails instead of hanging
 
 
