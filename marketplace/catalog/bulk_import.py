@@ -27,6 +27,7 @@ from marketplace.catalog.models import (
     PriceTier,
 )
 from marketplace.catalog.schemas import ListingIn, TranslationQuery
+from marketplace.catalog.search_index import reindex
 from marketplace.catalog.service import ListingPlan, apply_listing, buyers_by_slug, listing_data, plan_listing
 from marketplace.catalog.table import Table
 from marketplace.errors import DomainError, Invalid
@@ -276,11 +277,13 @@ def import_table(
         apply_listing(session, org, data, listing)
         if progress and done % 500 == 0:
             progress(done, total)
+    created: list[int] = []
     for start in range(0, len(new), CHUNK):
-        _insert(session, org, new[start : start + CHUNK])
+        created += _insert(session, org, new[start : start + CHUNK])
         if progress:
             progress(len(changed) + min(start + CHUNK, len(new)), total)
     session.flush()
+    reindex(session, created)  # the updates above are indexed by the session's hooks; these inserts bypass them
     return report
 
 
@@ -324,9 +327,9 @@ def _check_row(
     return []
 
 
-def _insert(session: Session, org: Organization, batch: list[tuple[ListingIn, ListingPlan]]) -> None:
+def _insert(session: Session, org: Organization, batch: list[tuple[ListingIn, ListingPlan]]) -> list[int]:
     """New listings and their children in a few statements (the rows `apply_listing` would have written):
-    COPY on PostgreSQL, multi-row inserts elsewhere."""
+    COPY on PostgreSQL, multi-row inserts elsewhere. Returns their ids."""
     now = datetime.now(UTC)
     values = [
         {
@@ -378,6 +381,7 @@ def _insert(session: Session, org: Organization, batch: list[tuple[ListingIn, Li
             _copy(session, table, rows)
         elif rows:
             session.execute(insert(table), rows)
+    return ids
 
 
 def _copy(session: Session, table: SqlTable, rows: list[dict[str, object]]) -> None:

@@ -17,7 +17,7 @@ from marketplace.accounts.models import Organization, Role
 from marketplace.accounts.service import create_user
 from marketplace.catalog.bulk_export import export_rows
 from marketplace.catalog.bulk_import import MAX_REPORTED, import_table
-from marketplace.catalog.models import Listing
+from marketplace.catalog.models import Listing, ListingSearch
 from marketplace.catalog.table import MAX_FILE_BYTES, read_table, write_table
 from marketplace.platform import Platform
 from tests.conftest import PASSWORD, Orgs, org_of
@@ -131,6 +131,10 @@ def test_a_bad_row_blocks_the_file_then_the_fixed_file_imports_once(
     third = run(platform, "import", str(path), "--org", slug)
     assert third.stdout.strip() == "1 created, 1 updated, 4 unchanged"
     assert count(platform, slug) == 6
+    with platform.db.session() as s:  # the bulk-written listings are in the search index too
+        org = s.scalar(select(Organization).where(Organization.slug == slug))
+        ids = select(Listing.id).where(Listing.organization_id == org.id)
+        assert s.scalar(select(func.count()).select_from(ListingSearch).where(ListingSearch.listing_id.in_(ids))) == 6
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
