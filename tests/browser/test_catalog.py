@@ -43,6 +43,11 @@ def words(locale: str) -> Callable[[str], str]:
     return Translations.load(TRANSLATIONS, [locale]).gettext
 
 
+def counted(locale: str, singular: str, plural: str, num: int) -> str:
+    """The interface's own plural message for `num`."""
+    return Translations.load(TRANSLATIONS, [locale]).ngettext(singular, plural, num) % {"num": num}
+
+
 @dataclass
 class Phone:
     """Pages seen on a 390 px phone: a screenshot of each, and how wide each one scrolls."""
@@ -126,6 +131,7 @@ def picture(path: Path) -> Path:
 
 def anchored_settlement(platform: Platform, worker: Worker, exporter: User, buyer: User) -> None:
     """One trade of the exporter settled by agreement and anchored on chain: its verified trade record."""
+    worker.drain()
     trade_id = flow.funded(platform, worker, exporter, buyer)
     flow.act(platform, worker, actions.propose_settlement, exporter, trade_id, "500.00")
     flow.act(platform, worker, actions.accept_settlement, buyer, trade_id)
@@ -239,7 +245,8 @@ def test_a_buyer_in_japan_searches_in_japanese_filters_in_yen_and_opens_a_storef
     expect.set_options(timeout=TIMEOUT_MS)
     exporter = orgs.exporter(locale="en", currency="EUR")
     buyer = orgs.buyer()  # reads Japanese, pays in yen
-    slug = rename(platform, exporter, "Hanseatische Wälzlager-Handelsgesellschaft mbH & Co. KG")
+    exporter_name = "Hanseatische Wälzlager-Handelsgesellschaft mbH & Co. KG"
+    slug = rename(platform, exporter, exporter_name)
     anchored_settlement(platform, worker, exporter, buyer)
     rows = products(exporter.organization_id)
     with platform.db.session() as s:
@@ -286,10 +293,16 @@ def test_a_buyer_in_japan_searches_in_japanese_filters_in_yen_and_opens_a_storef
         phone.look(customer, "listing-buyer")
 
         # The exporter's storefront, with its verified trade record.
-        in_reach(customer.locator(f'main a[href="/s/{slug}"]')).click()
+        in_reach(results.get_by_role("link", name=exporter_name)).click()
         expect(customer).to_have_url(re.compile(rf"/s/{slug}$"))
-        expect(results).to_contain_text("1")
+        expect(customer.get_by_role("heading", level=1)).to_have_text(exporter_name)
+        record = customer.locator("#record")
+        settlements = ("%(num)s settlement anchored on chain", "%(num)s settlements anchored on chain")
+        expect(record).to_contain_text(counted("ja", *settlements, 1))
         phone.look(customer, "storefront")
+        in_reach(record.get_by_role("link", name=ja("proof"))).click()
+        expect(customer.get_by_role("heading", level=1)).to_contain_text(ja("Settlement proof"))
+        phone.look(customer, "settlement-proof")
 
     assert not phone.too_wide(), f"pages wider than a {PHONE} px phone: {phone.too_wide()}"
     print(f"scroll widths at {PHONE} px: {phone.widths}")
