@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from babel import Locale
 from babel.support import Translations
-from marketplace.catalog.bulk_import import import_table
-from marketplace.catalog.table import read_table
 from PIL import Image, ImageDraw
 
 from i18n import TRANSLATIONS
 from marketplace.accounts.models import Organization, User
+from marketplace.catalog.bulk_import import import_table
+from marketplace.catalog.table import read_table
 from marketplace.platform import Platform
 from marketplace.pricing.money import Money
 from marketplace.trades import actions
@@ -31,7 +31,6 @@ from tests.browser.conftest import serving
 from tests.conftest import PASSWORD, Orgs
 from tests.marketplace import flow
 
-pytestmark = pytest.mark.skip(reason="waits for the import, edit, search and storefront pages to land")
 PHONE, HEIGHT = 390, 844
 TIMEOUT_MS = 15_000
 
@@ -238,6 +237,7 @@ def test_an_exporter_imports_a_catalog_with_a_bad_row_fixes_it_and_edits_a_produ
     print(f"scroll widths at {PHONE} px: {phone.widths}")
 
 
+@pytest.mark.skip(reason="waits for the search page")
 def test_a_buyer_in_japan_searches_in_japanese_filters_in_yen_and_opens_a_storefront_on_a_phone(
     browser: Any, platform: Platform, orgs: Orgs, worker: Worker, tmp_path: Path
 ) -> None:
