@@ -78,23 +78,30 @@ class SearchResult:
 # -- full text ----------------------------------------------------------------------------------------------
 
 
-def _tsquery(terms: list[tuple[str, str | None]]) -> str:
+Terms = list[tuple[tuple[str, ...], str | None]]
+
+
+def _tsquery(terms: Terms) -> str:
     def quote(term: str) -> str:
         return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
-    parts = [f"({quote(t)} | {quote(p)}:*)" if p else quote(t) for t, p in terms]
-    return " & ".join(parts)
+    def one(variants: tuple[str, ...], prefix: str | None) -> str:
+        return "(" + " | ".join([quote(v) for v in variants] + ([f"{quote(prefix)}:*"] if prefix else [])) + ")"
+
+    return " & ".join(one(v, p) for v, p in terms)
 
 
-def _fts5_query(terms: list[tuple[str, str | None]]) -> str:
+def _fts5_query(terms: Terms) -> str:
     def quote(term: str) -> str:
         return '"' + term.replace('"', '""') + '"'
 
-    parts = [f"({quote(t)} OR {quote(p)}*)" if p else quote(t) for t, p in terms]
-    return " AND ".join(parts)
+    def one(variants: tuple[str, ...], prefix: str | None) -> str:
+        return "(" + " OR ".join([quote(v) for v in variants] + ([f"{quote(prefix)}*"] if prefix else [])) + ")"
+
+    return " AND ".join(one(v, p) for v, p in terms)
 
 
-def _matching(session: Session, terms: list[tuple[str, str | None]]) -> tuple[Any, ColumnElement[Any]]:
+def _matching(session: Session, terms: Terms) -> tuple[Any, ColumnElement[Any]]:
     """(what to select from, the relevance score) for rows containing every term."""
     if session.get_bind().dialect.name == "postgresql":
         tsq = text("CAST(:tsq AS tsquery)").bindparams(tsq=_tsquery(terms))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from itertools import chain
 from typing import Any
 
@@ -109,10 +110,15 @@ def search_rows(connection: Connection | Session, listing_ids: list[int], rates:
     return rows
 
 
+@cache
+def _default_rates() -> RateProvider:
+    return EcbRates()
+
+
 def reindex(session: Session | Connection, listing_ids: Iterable[int], rates: RateProvider | None = None) -> int:
     """Rewrite the search rows of `listing_ids` from the listings as stored (a listing that no longer
     exists loses its row). For bulk writers that bypass the ORM; returns the number of rows written."""
-    rates = rates or EcbRates()
+    rates = rates or _default_rates()
     ids = sorted(set(listing_ids))
     table = ListingSearch.__table__
     written = 0
@@ -128,7 +134,7 @@ def reindex(session: Session | Connection, listing_ids: Iterable[int], rates: Ra
 
 def reindex_all(session: Session | Connection, rates: RateProvider | None = None, batch: int = 5000) -> int:
     """Rebuild every search row (`tradewind catalog reindex`)."""
-    rates = rates or EcbRates()
+    rates = rates or _default_rates()
     last, written = 0, 0
     lst = Listing.__table__
     while True:

@@ -71,12 +71,6 @@ def own_listing(session: Session, user: User, listing_id: int) -> Listing:
     return listing
 
 
-def active_listings(session: Session, viewer_org_id: int | None = None, limit: int = 50) -> list[Listing]:
-    """The newest listings the viewer may see."""
-    query = select(Listing).where(visible_to(viewer_org_id)).order_by(Listing.id.desc()).limit(limit)
-    return list(session.scalars(query))
-
-
 def listing_data(listing: Listing) -> dict[str, object]:
     """The listing as `ListingIn` reads it (amounts as text): what the API returns, an export writes,
     and what an import compares with to tell whether a row changes anything."""

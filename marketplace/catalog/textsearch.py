@@ -100,17 +100,17 @@ def document(texts: list[tuple[str, str]]) -> str:
     return " ".join(seen)
 
 
-def query_terms(text: str, locale: str) -> list[tuple[str, str | None]]:
-    """What a query asks for: per word, its term and, for the last word (possibly still being typed) and a
-    lone CJK character, a prefix that also matches. Every word is required."""
+def query_terms(text: str, locale: str) -> list[tuple[tuple[str, ...], str | None]]:
+    """What a query asks for, one entry per term, every entry required: the terms that match (a word's stem
+    in `locale`, the word itself and its English stem, since buyers often type English words whatever
+    their language), and a prefix that matches too (for the last word, possibly still being typed, and
+    for a lone CJK character)."""
     found = words(text)
-    out: list[tuple[str, str | None]] = []
+    out: list[tuple[tuple[str, ...], str | None]] = []
     for i, word in enumerate(found):
         if is_cjk(word):
-            pairs = bigrams(word)
-            out.extend((p, p if len(p) == 1 else None) for p in pairs)
+            out.extend(((p,), p if len(p) == 1 else None) for p in bigrams(word))
             continue
-        stem = word_terms(word, locale)[0]
-        out.append((stem, word if i == len(found) - 1 and len(word) >= 2 else None))
-    seen: set[tuple[str, str | None]] = set()
-    return [t for t in out if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
+        variants = tuple(dict.fromkeys([word_terms(word, locale)[0], word, word_terms(word, "en")[0]]))
+        out.append((variants, word if i == len(found) - 1 and len(word) >= 2 else None))
+    return list(dict.fromkeys(out))

@@ -18,8 +18,9 @@ from marketplace.catalog.categories import category_tree
 from marketplace.catalog.codec import OFFERS_EXAMPLE, TIERS_EXAMPLE, parse_offers, parse_tiers
 from marketplace.catalog.images import image_json
 from marketplace.catalog.models import INCOTERMS
-from marketplace.catalog.schemas import ListingIn
-from marketplace.catalog.service import active_listings, create_listing, get_listing, listing_data, view_listing
+from marketplace.catalog.schemas import ListingIn, SearchQuery
+from marketplace.catalog.search import SORTS, cursor_key, search
+from marketplace.catalog.service import create_listing, get_listing, listing_data, view_listing
 from marketplace.catalog.table import MAX_FILE_BYTES, MAX_ROWS, TableError, file_format, read_table, write_table
 from marketplace.catalog.units import UNITS
 from marketplace.validate import parse_form
@@ -42,11 +43,41 @@ def viewer_org_id() -> int | None:
     return user.organization_id if user else None
 
 
+def search_page(template: str, fixed: dict[str, str] | None = None, **context: Any) -> Any:
+    """`template` with the search form and one page of results for the query string (`fixed` filters, such
+    as a storefront's exporter, always apply and are not shown as choices)."""
+    args = {k: v for k, v in request.args.items() if k in SearchQuery.model_fields} | (fixed or {})
+    query = parse_form(SearchQuery, dict(args), select_locale())
+    locale = content_locale()
+    currency = query.currency or display_currency()
+    found = search(db(), query, viewer_org_id(), platform().rates, locale, currency, cursor_key())
+    endpoint = request.endpoint or "catalog.index"
+    kept = {k: v for k, v in args.items() if v and k not in (fixed or {}) and k != "cursor"}
+
+    def link(**changes: str | None) -> str:
+        """This search with some parameters changed (None removes one); back to the first page."""
+        merged = {**kept, **changes}
+        return url_for(endpoint, **(request.view_args or {}), **{k: v for k, v in merged.items() if v})
+
+    return render_template(
+        template,
+        query=query,
+        args=kept,
+        found=found,
+        currency=currency,
+        link=link,
+        fixed=fixed or {},
+        categories=category_tree(db()),
+        incoterms=INCOTERMS,
+        sorts=SORTS,
+        search_action=url_for(endpoint, **(request.view_args or {})),
+        **context,
+    )
+
+
 @bp.get("/")
 def index() -> Any:
-    rates, locale, currency = platform().rates, content_locale(), display_currency()
-    views = [view_listing(listing, locale, currency, rates) for listing in active_listings(db(), viewer_org_id())]
-    return render_template("catalog/index.html", views=views)
+    return search_page("catalog/index.html")
 
 
 @bp.get("/<int:listing_id>")

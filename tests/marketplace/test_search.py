@@ -226,3 +226,15 @@ def test_api_answers_items_facets_and_next_in_the_callers_currency(client, platf
     spec = client.get("/api/v1/openapi.json").json
     params = {p["name"] for p in spec["paths"]["/listings"]["get"]["parameters"]}
     assert {"q", "category", "price_min", "cursor", "lang"} <= params
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "ja"])
+def test_search_page_renders_with_filters(client, platform, orgs: Orgs, lang: str) -> None:  # type: ignore[no-untyped-def]
+    exp = orgs.exporter()
+    ex = slug(platform, exp)
+    put(platform, exp, {"en": ("Spindle nut", "")})
+    page = client.get(f"/listings/?q=spindle&exporter={ex}&origin=DE&sort=price&lang={lang}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Spindle nut" in html and f"/s/{ex}" in html
+    assert client.get(f"/listings/?moq_max=-4&lang={lang}").status_code == 400
