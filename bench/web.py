@@ -41,8 +41,8 @@ from bench.load import Result, run  # noqa: E402
 from ledger.localnode import LocalNode  # noqa: E402
 from marketplace.accounts.models import Organization  # noqa: E402
 from marketplace.accounts.service import create_organization  # noqa: E402
-from marketplace.catalog.bulk_import import COLUMNS, import_rows  # noqa: E402
-from marketplace.catalog.codec import format_offers, format_tiers  # noqa: E402
+from marketplace.catalog.bulk_export import file_row  # noqa: E402
+from marketplace.catalog.bulk_import import import_rows  # noqa: E402
 from marketplace.catalog.models import Category  # noqa: E402
 from marketplace.catalog.sample import EXPORTERS, Exporter, ensure_subcategories, sample_listings  # noqa: E402
 from marketplace.config import Config  # noqa: E402
@@ -170,22 +170,11 @@ def seed_catalog(url: str, platform: Platform, listings: int, seed: int) -> dict
     return {"seed_seconds": round(seconds, 1), "exporters": exporters}
 
 
-def import_cells(data: dict[str, Any]) -> dict[str, str]:
-    """A sample listing as a row of an import file (the columns `tradewind catalog import` reads)."""
-    cells = {key: "" if data[key] is None else str(data[key]) for key in COLUMNS}
-    cells["price_tiers"] = format_tiers(data["price_tiers"])
-    cells["incoterms"] = format_offers(data["incoterms"])
-    cells["audience"] = ";".join(data["audience"])
-    for locale, text in data["translations"].items():
-        cells[f"title_{locale}"], cells[f"description_{locale}"] = text["title"], text["description"]
-    return cells
-
-
 def time_import(platform: Platform, rows: int, seed: int) -> tuple[float, str]:
     """Rows per second through the catalog import (`tradewind catalog import`), for `rows` generated rows
     of a new exporter, written in one transaction."""
     profile = EXPORTERS[0]
-    table = [import_cells(r) for r in sample_listings(profile, rows, seed)]
+    table = [file_row(r) for r in sample_listings(profile, rows, seed)]
     with platform.db.session() as s:
         org = create_organization(
             s,

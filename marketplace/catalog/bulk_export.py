@@ -35,7 +35,8 @@ TEMPLATE_EXAMPLE = {
 """The example row of the template file newcomers download."""
 
 
-def _cells(data: dict[str, object]) -> dict[str, str]:
+def file_row(data: dict[str, object]) -> dict[str, str]:
+    """A listing as `listing_data` (or `ListingIn`) has it, as one row of an import or export file."""
     cells = {
         key: "" if data[key] is None else str(data[key])
         for key in COLUMNS
@@ -65,7 +66,7 @@ def export_rows(session: Session, org: Organization) -> tuple[list[str], list[li
             selectinload(Listing.category),
         )
     )
-    records = [_cells(listing_data(listing)) for listing in session.scalars(query)]
+    records = [file_row(listing_data(listing)) for listing in session.scalars(query)]
     locales = sorted({key.split("_", 1)[1] for cells in records for key in cells if key.startswith("title_")})
     header = [*COLUMNS, *(f"{kind}_{loc}" for loc in locales for kind in ("title", "description"))]
     return header, [[cells.get(name, "") for name in header] for cells in records]
