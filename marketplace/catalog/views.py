@@ -17,6 +17,7 @@ from marketplace.catalog.bulk_import import ImportReport, Problem, import_table
 from marketplace.catalog.categories import category_tree
 from marketplace.catalog.codec import OFFERS_EXAMPLE, TIERS_EXAMPLE, parse_offers, parse_tiers
 from marketplace.catalog.images import image_json
+from marketplace.catalog.import_jobs import BACKGROUND_ROWS, launch, own_job, report_of, start_job
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn, SearchQuery
 from marketplace.catalog.search import SORTS, cursor_key, search
@@ -141,15 +142,23 @@ MEDIA_TYPES = {
 }
 
 
+def _report_context(report: ImportReport | None) -> dict[str, object]:
+    """The report's problems in the page's language, and how many bad rows are not listed."""
+    if report is None:
+        return {"report": None, "problems": [], "hidden": 0}
+    listed = len({p.row for p in report.problems if p.row is not None})
+    return {
+        "report": report,
+        "problems": [p.text(gettext) for p in report.problems],
+        "hidden": report.bad_rows - listed,
+    }
+
+
 def _import_page(report: ImportReport | None = None, status: int = 200) -> Any:
-    problems = [p.text(gettext) for p in report.problems] if report else []
-    listed = len({p.row for p in report.problems if p.row is not None}) if report else 0
     return (
         render_template(
             "catalog/import.html",
-            report=report,
-            problems=problems,
-            hidden=(report.bad_rows - listed) if report else 0,
+            **_report_context(report),
             max_mb=MAX_FILE_BYTES // (1024 * 1024),
             max_rows=MAX_ROWS,
         ),
@@ -171,15 +180,32 @@ def import_file() -> Any:
     if upload is None or not upload.filename:
         report = ImportReport(problems=[Problem(None, None, TableError("choose a CSV or XLSX file"))])
         return _import_page(report, 400)
+    content = upload.stream.read(MAX_FILE_BYTES + 1)
     try:
-        table = read_table(upload.stream, upload.filename)
+        table = read_table(io.BytesIO(content), upload.filename)
     except TableError as exc:
         return _import_page(ImportReport(problems=[Problem(None, None, exc)]), 400)
     dry_run = request.form.get("dry_run") == "1"
+    if len(table.rows) > BACKGROUND_ROWS:
+        job = start_job(db(), current_user(), org, upload.filename, content, len(table.rows), dry_run=dry_run)
+        db().commit()
+        launch(platform().db, job.id)
+        return redirect(url_for("catalog.import_job", job_id=job.id), 303)
     report = import_table(db(), org, table, dry_run=dry_run)
     if not report.ok or dry_run:
         rollback()
     return _import_page(report, 200 if report.ok else 400)
+
+
+@bp.get("/import/<int:job_id>")
+@login_required
+def import_job(job_id: int) -> Any:
+    """A large file's import: its progress while it runs (the page reloads itself), then its report."""
+    org = require(current_user(), OrgKind.EXPORTER)
+    job = own_job(db(), org, job_id)
+    report = report_of(job.report) if job.report is not None else None
+    status = 400 if report is not None and not report.ok else 200
+    return render_template("catalog/import_job.html", job=job, **_report_context(report)), status
 
 
 def _download(header: list[str], rows: list[list[str]], name: str) -> Any:

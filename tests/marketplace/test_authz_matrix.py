@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from marketplace import create_app
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Organization, Role
 from marketplace.accounts.service import create_user, issue_token
+from marketplace.catalog.import_jobs import start_job
 from marketplace.rfq.service import create_rfq, submit_quote
 from marketplace.trades import actions
 from marketplace.trades.service import accept_quote
@@ -145,6 +146,7 @@ PAGES = [
     Row("GET", "/listings/export.csv", "login 403 403 403 200 200 403 403"),
     Row("GET", "/listings/export.xlsx", "login 403 403 403 200 200 403 403"),
     Row("GET", "/listings/import/template.csv", "login 403 403 403 200 200 403 403"),
+    Row("GET", "/listings/import/{import_job}", "login 403 403 403 200 404 403 403"),
     Row("POST", "/rfqs/", "login 302 403 302 403 403 403 403", {"listing_id": "{listing_own}", "quantity": "500"}),
     Row("POST", "/rfqs/{rfq_own}/quotes", "login 403 403 403 302 404 403 403", {"unit_price": "1.04"}),
     Row("POST", "/trades/{t_other}/ship", "login 404 403 404 404 409 403 403", {"document_hash": DOC}),
@@ -218,6 +220,9 @@ class World:
             ids["token_b1"] = issue_token(s, s.merge(b1), "spare")[0].id
             ids["token_b1_page"] = issue_token(s, s.merge(b1), "spare page")[0].id
             self.bearer = {role: issue_token(s, s.merge(user), "matrix")[1] for role, user in users.items()}
+        with platform.db.session() as s:
+            org = s.get(Organization, e1.organization_id)
+            ids["import_job"] = start_job(s, s.merge(e1), org, "big.csv", b"sku\n", 1, dry_run=True).id
         self.ids = ids
         self.app = create_app(platform=platform)
         self.pages, self.csrf = {}, {}

@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from marketplace.accounts.models import Organization, Role
 from marketplace.accounts.service import create_user
 from marketplace.catalog.bulk_export import export_rows
 from marketplace.catalog.bulk_import import MAX_REPORTED, import_table
+from marketplace.catalog.import_jobs import BACKGROUND_ROWS
 from marketplace.catalog.models import Listing, ListingSearch
 from marketplace.catalog.table import MAX_FILE_BYTES, read_table, write_table
 from marketplace.platform import Platform
@@ -427,3 +429,44 @@ def test_the_main_case_on_postgresql(pg_platform: Platform, tmp_path: Path) -> N
         assert (again.created, again.updated, again.unchanged) == (0, 0, 300)
         header, exported = export_rows(s, s.merge(exporter))
         assert header == HEADER and sorted(exported) == sorted(rows)
+
+
+def test_a_large_file_is_imported_in_the_background_with_progress(app, platform: Platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exporter = orgs.exporter()
+    client = app.test_client()
+    csrf = login_en(client, exporter)
+    rows = [row(f"BIG-{n:05d}") for n in range(BACKGROUND_ROWS + 1)]
+    started = upload(client, csrf, "big.csv", file_bytes(rows))
+    assert started.status_code == 303
+    job_page = started.headers["Location"]
+    page = client.get(job_page)
+    deadline = time.monotonic() + 120
+    while 'http-equiv="refresh"' in page.text:
+        assert "<progress" in page.text
+        assert time.monotonic() < deadline, "the import job did not end"
+        time.sleep(0.5)
+        page = client.get(job_page)
+    assert page.status_code == 200
+    assert f"{BACKGROUND_ROWS + 1} created, 0 updated, 0 unchanged" in page.text
+    assert count(platform, org_of(platform, exporter).slug) == BACKGROUND_ROWS + 1
+    other = app.test_client()
+    login(other, orgs.exporter())
+    assert other.get(job_page).status_code == 404
+
+
+def test_a_large_bad_file_imports_nothing_and_the_job_page_says_why(app, platform: Platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exporter = orgs.exporter()
+    client = app.test_client()
+    csrf = login(client, exporter)  # pages in German
+    rows = [row(f"BAD-{n:05d}") for n in range(BACKGROUND_ROWS + 1)]
+    rows[1] = row("BAD-00001", price_tiers="1:12.505")
+    job_page = upload(client, csrf, "big.csv", file_bytes(rows)).headers["Location"]
+    page = client.get(job_page)
+    deadline = time.monotonic() + 120
+    while 'http-equiv="refresh"' in page.text:
+        assert time.monotonic() < deadline, "the import job did not end"
+        time.sleep(0.5)
+        page = client.get(job_page)
+    assert page.status_code == 400
+    assert "Es wurde nichts importiert." in page.text and "Zeile 3, Spalte price_tiers: " in page.text
+    assert count(platform, org_of(platform, exporter).slug) == 0
