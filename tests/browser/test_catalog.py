@@ -301,7 +301,8 @@ def test_a_buyer_in_japan_searches_in_japanese_filters_in_yen_and_opens_a_storef
         in_reach(found[wanted]).click()
         expect(customer.get_by_role("heading", level=1)).to_have_text(wanted)
         listing = customer.locator("main")
-        expect(listing).to_contain_text(rate.convert(Money.parse("45.00", "EUR")).format("ja"))
+        yen = rate.convert(Money.parse("45.00", "EUR")).format("ja")
+        expect(listing.locator(".price")).to_contain_text(ja("from %(price)s") % {"price": yen})  # "￥7,906～"
         expect(listing).to_contain_text(Money.parse("45.00", "EUR").format("ja"))
         phone.look(customer, "listing-buyer")
 
