@@ -38,9 +38,15 @@ serve: install install-node
 worker: install
 	$(BIN)/tradewind worker
 
+# The escrow's long stateful test runs beside the rest (two processes, so two cores are used); both must pass.
+STATEFUL := tests/contracts/test_escrow_stateful.py
+
 test: install install-node
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	@mkdir -p $(VENV)/log; $(BIN)/pytest -q $(STATEFUL) > $(VENV)/log/stateful.txt 2>&1 & stateful=$$!; \
+	$(BIN)/pytest --ignore=$(STATEFUL); rest=$$?; \
+	wait $$stateful; long=$$?; echo "== $(STATEFUL)"; cat $(VENV)/log/stateful.txt; \
+	test $$rest -eq 0 -a $$long -eq 0
 
 lint: install
 	$(BIN)/ruff check .

@@ -36,6 +36,8 @@ from marketplace.pricing.money import Money
 
 UNPRICED = 2**62
 """`price_eur_micro` of a listing whose currency has no reference rate: last by price, outside price bounds."""
+PRICE_CEILING = UNPRICED - 1
+"""The highest reference price kept (about 4.6 trillion euros), below the unpriced mark."""
 FULLTEXT_TABLE = "listing_fts"
 """SQLite's FTS5 index over the search terms (with its shadow tables `listing_fts_*`): built by the
 migration, not a model."""
@@ -48,8 +50,10 @@ def incoterm_bit(rule: str) -> int:
 
 
 def eur_micro(money: Money, rate: RateSnapshot) -> int:
-    """`money` in millionths of a euro at `rate` (`money.currency` -> EUR)."""
-    return int((money.amount * rate.rate * 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """`money` in millionths of a euro at `rate` (`money.currency` -> EUR), at most `PRICE_CEILING`: amounts
+    beyond it (trillions of euros) sort and filter as the ceiling, and the column's BIGINT never overflows."""
+    micro = int((money.amount * rate.rate * 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return min(micro, PRICE_CEILING)
 
 
 def _state(status: str, visibility: str) -> int:

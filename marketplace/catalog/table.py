@@ -96,7 +96,7 @@ def _read_csv(content: bytes) -> Table:
     if not lines:
         raise TableError("the file is empty", "file")
     header = [h.strip() for h in lines[0]]
-    rows = [(n, row) for n, row in enumerate(lines[1:], start=2) if any(c.strip() for c in row)]
+    rows = [(n, [unguard(c) for c in row]) for n, row in enumerate(lines[1:], start=2) if any(c.strip() for c in row)]
     return Table(header, rows)
 
 
@@ -137,6 +137,21 @@ def _read_xlsx(content: bytes) -> Table:
     return Table(header, rows, errors)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet program read a cell as a formula (OWASP's list for CSV injection)."""
+
+
+def guard(cell: str) -> str:
+    """A text cell as an export writes it: one apostrophe before a leading formula character (and before a
+    leading apostrophe), so a title such as `=HYPERLINK(...)` reaches the reader as text, never a formula."""
+    return "'" + cell if cell.startswith((*FORMULA_START, "'")) else cell
+
+
+def unguard(cell: str) -> str:
+    """A cell as `guard` wrote it, read back: an export imports as exactly what was exported."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith((*FORMULA_START, "'")) else cell
+
+
 def _header_text(value: object) -> str:
     return str(value).strip() if value is not None else ""
 
@@ -147,7 +162,7 @@ def _cell_text(value: object) -> tuple[str, Invalid | None]:
     if isinstance(value, str):
         if value.startswith("="):
             return value, Invalid("this cell holds a formula; enter its value as text")
-        return value, None
+        return unguard(value), None
     if isinstance(value, bool):
         return str(value), Invalid("this cell holds TRUE or FALSE; enter text")
     if isinstance(value, datetime | date | time | timedelta):
@@ -175,7 +190,7 @@ def write_table(
         text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([guard(cell) for cell in row] for row in rows)
         text.flush()
         text.detach()
         return
@@ -186,5 +201,5 @@ def write_table(
     sheet.append(list(header))
     numeric = [name in NUMBER_COLUMNS for name in header]
     for row in rows:
-        sheet.append([int(v) if num and v.isdigit() else v for v, num in zip(row, numeric, strict=True)])
+        sheet.append([int(v) if num and v.isdigit() else guard(v) for v, num in zip(row, numeric, strict=True)])
     book.save(target)

@@ -150,6 +150,13 @@ def test_export_then_import_is_unchanged_and_the_same_cells(
         row("JP-1", currency="JPY", price_tiers="1:1200;50:1100", stock="", title_de="", description_de=""),
         row("DRAFT-1", status="draft", visibility="restricted", audience=buyer, source_locale="de"),
         row("OFFER-1", incoterms="EXW Bremen;DAP Osaka, Japan", description_en='He said "fine", 100%'),
+        row(
+            "FORMULA-1",
+            title_en=FORMULA_TITLE,
+            title_de="@SUM(A1)",
+            description_en="-5 mm; +cmd|' /C calc'!A0",
+            description_de="'=already quoted",
+        ),
     ]
     original = write(tmp_path / f"in.{suffix}", rows)
     assert run(platform, "import", str(original), "--org", slug).returncode == 0
@@ -161,6 +168,21 @@ def test_export_then_import_is_unchanged_and_the_same_cells(
     exported_table, original_table = read_table(exported), read_table(original)
     assert exported_table.header == HEADER
     assert sorted(c for _, c in exported_table.rows) == sorted(c for _, c in original_table.rows)
+    with platform.db.session() as s:
+        titles = {t.locale: t.title for t in s.scalar(select(Listing).where(Listing.sku == "FORMULA-1")).translations}
+    assert titles == {"en": FORMULA_TITLE, "de": "@SUM(A1)"}  # stored as written, shown as text
+    assert not [cell for cell in raw_cells(exported) if cell.startswith(("=", "+", "-", "@"))]
+
+
+FORMULA_TITLE = '=HYPERLINK("http://evil.example","Klick")'
+
+
+def raw_cells(path: Path) -> list[str]:
+    """Every text cell of a file as a spreadsheet program gets it (no unquoting of ours)."""
+    if path.suffix == ".csv":
+        return [c for line in csv.reader(io.StringIO(path.read_text("utf-8-sig"))) for c in line]
+    book = load_workbook(path)
+    return [c.value for r in book.worksheets[0].iter_rows() for c in r if isinstance(c.value, str)]
 
 
 def test_every_bad_row_is_reported_with_its_column(platform: Platform, orgs: Orgs) -> None:

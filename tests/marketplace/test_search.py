@@ -238,3 +238,21 @@ def test_search_page_renders_with_filters(client, platform, orgs: Orgs, lang: st
     html = page.get_data(as_text=True)
     assert "Spindle nut" in html and f"/s/{ex}" in html
     assert client.get(f"/listings/?moq_max=-4&lang={lang}").status_code == 400
+
+
+def test_prices_beyond_the_reference_range_are_kept_and_searched_not_a_500(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    """Trillions of euros overflow a BIGINT of millionths: such prices are kept, sort last and filter as the
+    highest reference price; bounds that large are answered, not a server error."""
+    exp = orgs.exporter()
+    ex = slug(platform, exp)
+    huge = put(
+        platform, exp, {"en": ("Cargo ship", "")}, price_tiers=[{"min_quantity": 1, "unit_price": "9999999999999.99"}]
+    )
+    small = put(platform, exp, {"en": ("Cargo net", "")})
+    by_price = client.get(f"/api/v1/listings?exporter={ex}&sort=price").json["items"]
+    assert [i["id"] for i in by_price] == [small, huge]
+    for args in ("price_max=9223372036854.78", "price_min=999999999999999", "price_max=999999999999999&currency=JPY"):
+        assert client.get(f"/api/v1/listings?exporter={ex}&{args}").status_code == 200, args
+        assert client.get(f"/listings/?exporter={ex}&{args}").status_code == 200, args
+    cheap = client.get(f"/api/v1/listings?exporter={ex}&price_max=100").json["items"]
+    assert [i["id"] for i in cheap] == [small]
