@@ -12,14 +12,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Double,
-    Select,
     and_,
-    case,
-    cast,
     func,
-    literal,
     literal_column,
+    not_,
     or_,
     select,
     text,
@@ -64,6 +60,7 @@ class SearchResult:
     items: list[ListingView]
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     next_cursor: str | None = None
+    total: int = 0
 
     def facets_json(self, locale: str) -> dict[str, list[dict[str, object]]]:
         return {
@@ -101,22 +98,29 @@ def _fts5_query(terms: Terms) -> str:
     return " AND ".join(one(v, p) for v, p in terms)
 
 
-def _matching(session: Session, terms: Terms) -> tuple[Any, ColumnElement[Any]]:
-    """(what to select from, the relevance score) for rows containing every term."""
+@dataclass(frozen=True)
+class _Match:
+    """The rows containing every query term (`anywhere`), and those whose titles contain them (`in_title`):
+    both answered by the full-text index alone, so a search never reads the stored terms."""
+
+    anywhere: ColumnElement[bool]
+    in_title: ColumnElement[bool]
+
+
+def _matching(session: Session, terms: Terms) -> _Match:
     if session.get_bind().dialect.name == "postgresql":
         tsq = text("CAST(:tsq AS tsquery)").bindparams(tsq=_tsquery(terms))
-        vector = literal_column("listing_search.terms")
-        return ("pg", vector, tsq), cast(func.ts_rank(vector, tsq), Double)  # real, read back exactly
-    fts = (
-        select(
-            literal_column("rowid").label("id"),
-            (-func.bm25(literal_column(FULLTEXT_TABLE), 4.0, 1.0)).label("score"),
+        return _Match(
+            literal_column("listing_search.terms").op("@@")(tsq),
+            literal_column("listing_search.title_vector").op("@@")(tsq),
         )
-        .select_from(text(FULLTEXT_TABLE))
-        .where(literal_column(FULLTEXT_TABLE).op("MATCH")(_fts5_query(terms)))
-        .subquery("fts")
-    )
-    return ("sqlite", fts), fts.c.score
+    query = _fts5_query(terms)
+
+    def fts(expression: str) -> ColumnElement[bool]:
+        rows = select(literal_column("rowid")).select_from(text(FULLTEXT_TABLE))
+        return S.listing_id.in_(rows.where(literal_column(FULLTEXT_TABLE).op("MATCH")(expression)))
+
+    return _Match(fts(query), fts(f"{{title_terms}} : ({query})"))
 
 
 # -- filters ------------------------------------------------------------------------------------------------
@@ -191,19 +195,23 @@ def encode_cursor(key: bytes, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(mac + payload).decode().rstrip("=")
 
 
-def decode_cursor(key: bytes, cursor: str, sort: str) -> list[Any]:
-    """The position a cursor of this sort marks, or a 400 for one that was not made here."""
+def decode_cursor(key: bytes, cursor: str, sort: str) -> tuple[int, int | float, int]:
+    """The position a cursor of this sort marks (tier, sort key, listing id), or a 400 for one that was not
+    made here."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         mac, payload = raw[:12], raw[12:]
         if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()[:12]):
             raise ValueError("signature")
         values = json.loads(payload)
-        if not isinstance(values, list) or len(values) != 3 or values[0] != sort:
+        if not isinstance(values, list) or len(values) != 4 or values[0] != sort:
             raise ValueError("shape")
+        tier, after_key, after_id = values[1:]
+        if not (isinstance(tier, int) and isinstance(after_key, int | float) and isinstance(after_id, int)):
+            raise ValueError("types")
     except (ValueError, TypeError):
         raise Invalid("the cursor is not valid for this search; start again from the first page", "cursor") from None
-    return values[1:]
+    return tier, after_key, after_id
 
 
 # -- search -------------------------------------------------------------------------------------------------
@@ -219,7 +227,11 @@ def search(
     cursor_key: bytes,
 ) -> SearchResult:
     """One page of the listings matching `q` that the viewer may see, best first by `q.sort`, with facet
-    counts; `next_cursor` continues after the page."""
+    counts and the number of results; `next_cursor` continues after the page.
+
+    Relevance puts the listings whose titles hold every query word first and the others after them,
+    newest first within each tier: the order a buyer expects, and one the full-text index answers
+    without reading or scoring every match."""
     sync_pending(session)
     plan = _plan(session, q, viewer_org_id, rates, currency)
     terms = query_terms(q.q or "", q.lang or locale)
@@ -227,40 +239,37 @@ def search(
         return SearchResult(items=[], facets=_empty_facets(), next_cursor=None)
     match = _matching(session, terms) if terms else None
     sort = q.sort if (q.sort != "relevance" or match) else "newest"
-
-    def base(columns: list[Any], leave_out: str | None = None) -> Select[Any]:
-        query = select(*columns).select_from(S)
-        if match is not None:
-            source, _score = match
-            if source[0] == "pg":
-                query = query.where(source[1].op("@@")(source[2]))
-            else:
-                query = query.join(source[1], source[1].c.id == S.listing_id)
-        conditions = [c for name, c in plan.filters.items() if name != leave_out]
-        return query.where(*conditions)
-
-    score = match[1] if match is not None else literal(0)
+    common = [*plan.filters.values(), *([match.anywhere] if match else [])]
     key, descending = {
-        "relevance": (score, True),
+        "relevance": (S.published_us, True),
         "newest": (S.published_us, True),
         "price": (S.price_eur_micro, False),
         "lead_time": (S.lead_time_days, False),
     }[sort]
-    page = base([S.listing_id, key.label("k")])
-    if q.cursor:
-        after_key, after_id = decode_cursor(cursor_key, q.cursor, sort)
-        if not isinstance(after_id, int) or not isinstance(after_key, int | float):
-            raise Invalid("the cursor is not valid for this search; start again from the first page", "cursor")
-        position = tuple_(key, S.listing_id)
-        page = page.where(position < (after_key, after_id) if descending else position > (after_key, after_id))
+    tiers: list[tuple[int, list[ColumnElement[bool]]]] = [(0, [])]
+    if sort == "relevance" and match is not None:
+        tiers = [(1, [match.in_title]), (0, [not_(match.in_title)])]
+    after = decode_cursor(cursor_key, q.cursor, sort) if q.cursor else None
     order = (key.desc(), S.listing_id.desc()) if descending else (key.asc(), S.listing_id.asc())
-    rows = session.execute(page.order_by(*order).limit(q.limit + 1)).all()
+    rows: list[tuple[int, Any, int]] = []
+    for tier, conditions in tiers:
+        if after is not None and tier > after[0]:
+            continue
+        page = select(S.listing_id, key).where(*common, *conditions)
+        if after is not None and tier == after[0]:
+            position, mark = tuple_(key, S.listing_id), (after[1], after[2])
+            page = page.where(position < mark if descending else position > mark)
+        wanted = q.limit + 1 - len(rows)
+        rows += [(tier, k, i) for i, k in session.execute(page.order_by(*order).limit(wanted))]
+        if len(rows) > q.limit:
+            break
     more = len(rows) > q.limit
     rows = rows[: q.limit]
-    next_cursor = encode_cursor(cursor_key, [sort, rows[-1].k, rows[-1].listing_id]) if more else None
-    listings = _load([r.listing_id for r in rows], session)
-    items = [view_listing(listings[r.listing_id], locale, currency, rates) for r in rows]
-    return SearchResult(items=items, facets=_facets(session, plan, base), next_cursor=next_cursor)
+    next_cursor = encode_cursor(cursor_key, [sort, *rows[-1]]) if more else None
+    listings = _load([i for _, _, i in rows], session)
+    items = [view_listing(listings[i], locale, currency, rates) for _, _, i in rows]
+    facets, total = _facets(session, plan, match)
+    return SearchResult(items=items, facets=facets, next_cursor=next_cursor, total=total)
 
 
 def _load(ids: list[int], session: Session) -> dict[int, Listing]:
@@ -285,30 +294,56 @@ def _empty_facets() -> dict[str, list[Facet]]:
     return {"category": [], "origin": [], "incoterm": []}
 
 
-def _facets(session: Session, plan: _Plan, base: Any) -> dict[str, list[Facet]]:
-    """Counts per category (the sections, or the children of the chosen category), origin and Incoterm;
-    each over the results as they would be without its own filter."""
-    by_id = {c.id: c for c in plan.categories}
-    per_category = session.execute(
-        base([S.category_id, func.count()], leave_out=None if plan.category else "category").group_by(S.category_id)
+_FACETED = ("category", "origin", "incoterm")
+
+
+def _facets(session: Session, plan: _Plan, match: _Match | None) -> tuple[dict[str, list[Facet]], int]:
+    """Counts per category (the sections, or the children of the chosen category), origin and Incoterm,
+    each over the results as they would be without its own filter (but the category facet, which lists the
+    chosen category's children); and the number of results. One pass
+    over the matches, grouped by (category, origin, Incoterms), each count keeping the other facets'
+    filters."""
+    common = [c for name, c in plan.filters.items() if name not in _FACETED]
+    if match is not None:
+        common.append(match.anywhere)
+
+    def count(*names: str) -> Any:
+        kept = [plan.filters[n] for n in names if n in plan.filters]
+        return func.count().filter(and_(*kept)) if kept else func.count()
+
+    groups = session.execute(
+        select(
+            S.category_id,
+            S.origin,
+            S.incoterms,
+            count("category", "incoterm"),
+            count("category", "origin"),
+            count(*_FACETED),
+        )
+        .where(*common)
+        .group_by(S.category_id, S.origin, S.incoterms)
     ).all()
-    parent = plan.category
-    counts: dict[int, int] = {}
-    for category_id, count in per_category:
+    by_id = {c.id: c for c in plan.categories}
+    depth = len(plan.category.path.strip("/").split("/")) if plan.category else 0
+    categories: dict[int, int] = {}
+    origins: dict[str, int] = {}
+    rules: dict[str, int] = {}
+    total = 0
+    for category_id, origin, offered, in_origin, in_rules, everything in groups:
         node = by_id.get(category_id)
-        if node is None:
-            continue
-        ids = [int(part) for part in node.path.strip("/").split("/")]
-        depth = len(parent.path.strip("/").split("/")) if parent else 0
-        if len(ids) > depth:
-            counts[ids[depth]] = counts.get(ids[depth], 0) + count
+        path = [int(part) for part in node.path.strip("/").split("/")] if node else []
+        if everything and len(path) > depth:  # the category facet keeps its own filter: the chosen one's children
+            categories[path[depth]] = categories.get(path[depth], 0) + everything
+        if in_origin:
+            origins[origin] = origins.get(origin, 0) + in_origin
+        for rule in INCOTERMS:
+            if in_rules and offered & incoterm_bit(rule):
+                rules[rule] = rules.get(rule, 0) + in_rules
+        total += everything
     category = sorted(
-        (Facet(by_id[i].code, n, by_id[i]) for i, n in counts.items() if i in by_id),
+        (Facet(by_id[i].code, n, by_id[i]) for i, n in categories.items() if i in by_id),
         key=lambda f: (f.category.position if f.category else 0, f.code),
     )
-    by_origin = base([S.origin, func.count()], leave_out="origin").group_by(S.origin)
-    origin = [Facet(code, n) for code, n in session.execute(by_origin.order_by(func.count().desc(), S.origin))]
-    sums = [func.sum(case((S.incoterms.op("&")(incoterm_bit(rule)) != 0, 1), else_=0)) for rule in INCOTERMS]
-    totals = session.execute(base(sums, leave_out="incoterm")).one()
-    incoterm = [Facet(rule, int(n or 0)) for rule, n in zip(INCOTERMS, totals, strict=True) if n]
-    return {"category": category, "origin": origin, "incoterm": incoterm}
+    origin = [Facet(code, n) for code, n in sorted(origins.items(), key=lambda item: (-item[1], item[0]))]
+    incoterm = [Facet(rule, rules[rule]) for rule in INCOTERMS if rule in rules]
+    return {"category": category, "origin": origin, "incoterm": incoterm}, total

@@ -41,6 +41,12 @@ _CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 """Kana, CJK ideographs and Hangul syllables: scripts written without spaces between words."""
 _RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
+COMPOUNDING = frozenset({"de", "nl", "sv", "da", "nb", "no"})
+"""Languages that write compound nouns as one word ("Rillenkugellager"): their long words are also indexed
+by the words they end with ("kugellager", "lager"), the compound's head, so a search for the kind finds
+the sorts."""
+MIN_COMPOUND, MIN_HEAD, MIN_MODIFIER = 8, 4, 3
+UNFINISHED = 3
 MAX_TERM = 60
 """Longer words are cut: nobody searches for them whole, and index entries stay small."""
 
@@ -77,12 +83,18 @@ def _terms(word: str, language: str) -> tuple[str, ...]:
     if is_cjk(word):
         return tuple(bigrams(word))
     stemmer = _stemmer(language)
-    return (stemmer.stemWord(word) if stemmer else word,)
+    if stemmer is None:
+        return (word,)
+    stem = stemmer.stemWord(word)
+    if language not in COMPOUNDING or len(word) < MIN_COMPOUND:
+        return (stem,)
+    heads = (stemmer.stemWord(word[i:]) for i in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1))
+    return tuple(dict.fromkeys([stem, *heads]))
 
 
-def word_terms(word: str, locale: str) -> list[str]:
-    """The search terms of one word: its stem, or the character pairs of a CJK run."""
-    return list(_terms(word, language_of(locale)))
+def word_stem(word: str, locale: str) -> str:
+    """The stem of one word (a CJK run's first character pair) as the index holds it."""
+    return _terms(word, language_of(locale))[0]
 
 
 def tokens(text: str, locale: str) -> list[str]:
@@ -104,13 +116,17 @@ def query_terms(text: str, locale: str) -> list[tuple[tuple[str, ...], str | Non
     """What a query asks for, one entry per term, every entry required: the terms that match (a word's stem
     in `locale`, the word itself and its English stem, since buyers often type English words whatever
     their language), and a prefix that matches too (for the last word, possibly still being typed, and
-    for a lone CJK character)."""
+    for a lone CJK character). An unfinished last word may have passed its stem ("beari" for "bear",
+    the stem of "bearing"): its shorter beginnings, down to `UNFINISHED` letters fewer, match too."""
     found = words(text)
     out: list[tuple[tuple[str, ...], str | None]] = []
     for i, word in enumerate(found):
         if is_cjk(word):
             out.extend(((p,), p if len(p) == 1 else None) for p in bigrams(word))
             continue
-        variants = tuple(dict.fromkeys([word_terms(word, locale)[0], word, word_terms(word, "en")[0]]))
-        out.append((variants, word if i == len(found) - 1 and len(word) >= 2 else None))
+        variants = [word_stem(word, locale), word, word_stem(word, "en")]
+        last = i == len(found) - 1 and len(word) >= 2
+        if last:
+            variants += [word[:n] for n in range(len(word) - 1, max(MIN_HEAD, len(word) - UNFINISHED) - 1, -1)]
+        out.append((tuple(dict.fromkeys(variants)), word if last else None))
     return list(dict.fromkeys(out))

@@ -256,3 +256,32 @@ def test_prices_beyond_the_reference_range_are_kept_and_searched_not_a_500(clien
         assert client.get(f"/listings/?exporter={ex}&{args}").status_code == 200, args
     cheap = client.get(f"/api/v1/listings?exporter={ex}&price_max=100").json["items"]
     assert [i["id"] for i in cheap] == [small]
+
+
+def test_unfinished_words_and_german_compounds_are_found(plat: Platform) -> None:
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    groove = put(plat, exp, {"de": ("Rillenkugellager 6204", "Edelstahlrohr als Gehäuse")})
+    plain = put(plat, exp, {"de": ("Kugellager 6305", "")})
+    other = put(plat, exp, {"en": ("Bearing housing", "")})
+    assert set(ids(find(plat, q="Kugellager", lang="de", exporter=ex))) == {groove, plain}
+    assert set(ids(find(plat, q="lager", lang="de", exporter=ex))) == {groove, plain}
+    assert ids(find(plat, q="rohr", lang="de", exporter=ex)) == [groove]
+    for typed in ("beari", "bearin", "bearing"):  # past the stem "bear", still being typed
+        assert ids(find(plat, q=typed, exporter=ex)) == [other], typed
+    assert ids(find(plat, q="rillen", lang="de", exporter=ex)) == [groove]
+    assert set(ids(find(plat, q="Kugel", lang="de", exporter=ex))) == {groove, plain}  # a word being typed
+
+
+def test_relevance_puts_title_matches_first_then_newest(plat: Platform) -> None:
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    in_title = put(plat, exp, {"en": ("Ball valve DN50", "")})
+    in_body = put(plat, exp, {"en": ("Pipe fitting", "Fits any ball valve")})
+    newer_title = put(plat, exp, {"en": ("Ball valve DN80", "")})
+    result = find(plat, q="ball valve", exporter=ex)
+    assert ids(result) == [newer_title, in_title, in_body]
+    assert result.total == 3
+    first = find(plat, q="ball valve", exporter=ex, limit=2)
+    assert ids(first) == [newer_title, in_title] and first.total == 3
+    assert ids(find(plat, q="ball valve", exporter=ex, limit=2, cursor=first.next_cursor)) == [in_body]
