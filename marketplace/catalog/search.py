@@ -35,6 +35,7 @@ from marketplace.catalog.models import (
     ListingSearch,
 )
 from marketplace.catalog.schemas import SearchQuery
+from marketplace.catalog.search_counts import remembered
 from marketplace.catalog.search_index import FULLTEXT_TABLE, eur_micro, incoterm_bit, sync_pending
 from marketplace.catalog.service import ListingView, view_listing
 from marketplace.catalog.textsearch import query_terms
@@ -268,8 +269,10 @@ def search(
     next_cursor = encode_cursor(cursor_key, [sort, *rows[-1]]) if more else None
     listings = _load([i for _, _, i in rows], session)
     items = [view_listing(listings[i], locale, currency, rates) for _, _, i in rows]
-    facets, total = _facets(session, plan, match)
-    return SearchResult(items=items, facets=facets, next_cursor=next_cursor, total=total)
+    asked = q.model_dump(exclude={"sort", "cursor", "limit", "q", "lang", "locale"})
+    key = json.dumps([asked, terms, viewer_org_id, currency], default=str)
+    counts = remembered(session.get_bind().engine, key, lambda: _count(session, plan, match))
+    return SearchResult(items=items, facets=_facets(counts, plan), next_cursor=next_cursor, total=counts.total)
 
 
 def _load(ids: list[int], session: Session) -> dict[int, Listing]:
@@ -297,12 +300,21 @@ def _empty_facets() -> dict[str, list[Facet]]:
 _FACETED = ("category", "origin", "incoterm")
 
 
-def _facets(session: Session, plan: _Plan, match: _Match | None) -> tuple[dict[str, list[Facet]], int]:
+@dataclass
+class _Counts:
+    """What a search counts: results per category id, origin and Incoterm, and in all."""
+
+    categories: dict[int, int]
+    origins: dict[str, int]
+    rules: dict[str, int]
+    total: int
+
+
+def _count(session: Session, plan: _Plan, match: _Match | None) -> _Counts:
     """Counts per category (the sections, or the children of the chosen category), origin and Incoterm,
     each over the results as they would be without its own filter (but the category facet, which lists the
-    chosen category's children); and the number of results. One pass
-    over the matches, grouped by (category, origin, Incoterms), each count keeping the other facets'
-    filters."""
+    chosen category's children); and the number of results. One pass over the matches, grouped by
+    (category, origin, Incoterms), each count keeping the other facets' filters."""
     common = [c for name, c in plan.filters.items() if name not in _FACETED]
     if match is not None:
         common.append(match.anywhere)
@@ -325,25 +337,28 @@ def _facets(session: Session, plan: _Plan, match: _Match | None) -> tuple[dict[s
     ).all()
     by_id = {c.id: c for c in plan.categories}
     depth = len(plan.category.path.strip("/").split("/")) if plan.category else 0
-    categories: dict[int, int] = {}
-    origins: dict[str, int] = {}
-    rules: dict[str, int] = {}
-    total = 0
+    counts = _Counts({}, {}, {}, 0)
     for category_id, origin, offered, in_origin, in_rules, everything in groups:
         node = by_id.get(category_id)
         path = [int(part) for part in node.path.strip("/").split("/")] if node else []
         if everything and len(path) > depth:  # the category facet keeps its own filter: the chosen one's children
-            categories[path[depth]] = categories.get(path[depth], 0) + everything
+            counts.categories[path[depth]] = counts.categories.get(path[depth], 0) + everything
         if in_origin:
-            origins[origin] = origins.get(origin, 0) + in_origin
+            counts.origins[origin] = counts.origins.get(origin, 0) + in_origin
         for rule in INCOTERMS:
             if in_rules and offered & incoterm_bit(rule):
-                rules[rule] = rules.get(rule, 0) + in_rules
-        total += everything
+                counts.rules[rule] = counts.rules.get(rule, 0) + in_rules
+        counts.total += everything
+    return counts
+
+
+def _facets(counts: _Counts, plan: _Plan) -> dict[str, list[Facet]]:
+    """The counts as facets: categories in the tree's order, origins most first, Incoterms in their order."""
+    by_id = {c.id: c for c in plan.categories}
     category = sorted(
-        (Facet(by_id[i].code, n, by_id[i]) for i, n in categories.items() if i in by_id),
+        (Facet(by_id[i].code, n, by_id[i]) for i, n in counts.categories.items() if i in by_id),
         key=lambda f: (f.category.position if f.category else 0, f.code),
     )
-    origin = [Facet(code, n) for code, n in sorted(origins.items(), key=lambda item: (-item[1], item[0]))]
-    incoterm = [Facet(rule, rules[rule]) for rule in INCOTERMS if rule in rules]
-    return {"category": category, "origin": origin, "incoterm": incoterm}, total
+    origin = [Facet(code, n) for code, n in sorted(counts.origins.items(), key=lambda item: (-item[1], item[0]))]
+    incoterm = [Facet(rule, counts.rules[rule]) for rule in INCOTERMS if rule in counts.rules]
+    return {"category": category, "origin": origin, "incoterm": incoterm}

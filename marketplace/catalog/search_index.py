@@ -29,6 +29,7 @@ from marketplace.catalog.models import (
     PriceTier,
     Visibility,
 )
+from marketplace.catalog.search_counts import forget
 from marketplace.catalog.textsearch import document
 from marketplace.errors import Invalid
 from marketplace.pricing.fx import EcbRates, RateProvider, RateSnapshot
@@ -124,6 +125,8 @@ def reindex(session: Session | Connection, listing_ids: Iterable[int], rates: Ra
     exists loses its row). For bulk writers that bypass the ORM; returns the number of rows written."""
     rates = rates or _default_rates()
     ids = sorted(set(listing_ids))
+    if ids:
+        forget(session.connection() if isinstance(session, Session) else session)
     table = ListingSearch.__table__
     written = 0
     for start in range(0, len(ids), _BATCH):

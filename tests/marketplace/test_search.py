@@ -285,3 +285,38 @@ def test_relevance_puts_title_matches_first_then_newest(plat: Platform) -> None:
     first = find(plat, q="ball valve", exporter=ex, limit=2)
     assert ids(first) == [newer_title, in_title] and first.total == 3
     assert ids(find(plat, q="ball valve", exporter=ex, limit=2, cursor=first.next_cursor)) == [in_body]
+
+
+def test_counts_are_reused_until_a_catalog_write_in_this_process(plat: Platform) -> None:
+    """Counts of a search are kept for a few seconds: a write through another process's engine shows in
+    the results at once and in the counts later; a write through this one shows in both at once."""
+    from marketplace.catalog.search_counts import COUNTS_SECONDS
+    from marketplace.db import Database
+
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    first = put(plat, exp, {"en": ("Hose clamp", "")})
+    assert find(plat, q="clamp", exporter=ex).total == 1
+    elsewhere = Database(plat.config.database_url)
+    try:
+        with elsewhere.session() as s:
+            data = ListingIn.model_validate(
+                {
+                    "sku": f"S-{next(_n)}",
+                    "hs_code": "7326.90",
+                    "unit": "PCE",
+                    "moq": 10,
+                    "price_tiers": [{"min_quantity": 1, "unit_price": "1.00"}],
+                    "incoterms": [{"rule": "FOB", "place": "Hamburg"}],
+                    "translations": {"en": {"title": "Hose clamp, wide", "description": ""}},
+                }
+            )
+            second = create_listing(s, s.merge(exp), data).id
+    finally:
+        elsewhere.dispose()
+    seen = find(plat, q="clamp", exporter=ex)
+    assert set(ids(seen)) == {first, second}  # the results are read every time
+    assert seen.total == 1 and COUNTS_SECONDS >= 5  # the counts, within COUNTS_SECONDS, are not
+    third = put(plat, exp, {"en": ("Hose clamp, narrow", "")})
+    again = find(plat, q="clamp", exporter=ex)
+    assert set(ids(again)) == {first, second, third} and again.total == 3
