@@ -3,6 +3,7 @@
     python bench/web.py                       # 100,000 listings into a fresh database tradewind_bench
     python bench/web.py --listings 1000000    # the million the targets are stated for
     python bench/web.py --database postgresql+psycopg://postgres@127.0.0.1:5432/other --json
+                                              # a database given keeps its listings: seeded up to --listings
 
 It seeds with COPY (bench/bulk_seed.py: the rows apply_listing writes), times the listing import on
 generated rows, starts gunicorn (same settings for both apps) on a local Anvil node, and loads each
@@ -298,6 +299,14 @@ def measure(
     return results, bare
 
 
+def listing_count(url: str) -> int:
+    """Listings already in the database (a database given with --database is topped up, not reseeded)."""
+    import psycopg
+
+    with psycopg.connect(plain_url(url)) as conn:
+        return int(conn.execute("SELECT count(*) FROM listings").fetchone()[0])  # type: ignore[index]
+
+
 def public_ids(url: str, limit: int = 200_000) -> list[int]:
     """Ids of published public listings (a random sample of at most `limit`), for the detail requests."""
     import psycopg
@@ -340,7 +349,12 @@ def main(argv: list[str] | None = None) -> int:
         rpc = node.start()
         platform = start(Config.from_env(database_url=url, chain_rpc_url=rpc, instance_dir=instance))
         try:
-            seeded = seed_catalog(url, platform, args.listings, args.seed)
+            present = listing_count(url) if args.database else 0
+            if present >= args.listings:
+                log(f"Seeding skipped: the database already holds {present:,} listings")
+                seeded = {"seed_seconds": 0.0, "exporters": 0}
+            else:
+                seeded = seed_catalog(url, platform, args.listings - present, args.seed + present)
             import_rate, import_path = time_import(platform, args.import_rows, args.seed)
             log(f"Import: {import_rate:,.0f} rows/s through {import_path} ({args.import_rows:,} rows)")
         finally:
@@ -354,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     note = NOTE.format(cores=os.cpu_count())
     detail = results["listing page"]
     figures = {
-        "listings": args.listings + args.import_rows,
+        "listings": max(args.listings, present) + args.import_rows,
         "search_p95_ms": round(results["search"].percentile(95), 1),
         "filtered_search_p95_ms": round(results["filtered search"].percentile(95), 1),
         "detail_rps": round(detail.rps, 1),

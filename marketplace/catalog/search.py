@@ -251,7 +251,10 @@ def search(
     if sort == "relevance" and match is not None:
         tiers = [(1, [match.in_title]), (0, [not_(match.in_title)])]
     after = decode_cursor(cursor_key, q.cursor, sort) if q.cursor else None
-    order = (key.desc(), S.listing_id.desc()) if descending else (key.asc(), S.listing_id.asc())
+    # With words, walk the index of the words, not of the order: the order's index would be read to the end
+    # when the words are rare (or match nothing), looking for a page that never fills.
+    ordered = key + 0 if match is not None else key
+    order = (ordered.desc(), S.listing_id.desc()) if descending else (ordered.asc(), S.listing_id.asc())
     rows: list[tuple[int, Any, int]] = []
     for tier, conditions in tiers:
         if after is not None and tier > after[0]:
