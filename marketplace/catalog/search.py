@@ -106,6 +106,7 @@ class _Match:
 
     anywhere: ColumnElement[bool]
     in_title: ColumnElement[bool]
+    tsquery: Any = None  # PostgreSQL's query, for conditions on rows walked in another index
 
 
 def _matching(session: Session, terms: Terms) -> _Match:
@@ -114,6 +115,7 @@ def _matching(session: Session, terms: Terms) -> _Match:
         return _Match(
             literal_column("listing_search.terms").op("@@")(tsq),
             literal_column("listing_search.title_vector").op("@@")(tsq),
+            tsq,
         )
     query = _fts5_query(terms)
 
@@ -239,8 +241,11 @@ def search(
     if (q.q or "").strip() and not terms:
         return SearchResult(items=[], facets=_empty_facets(), next_cursor=None)
     match = _matching(session, terms) if terms else None
+    asked = json.dumps([q.model_dump(exclude={"sort", "cursor", "limit", "q", "lang", "locale"}), terms], default=str)
+    counts = remembered(
+        session.get_bind().engine, f"{asked}:{viewer_org_id}:{currency}", lambda: _count(session, plan, match)
+    )
     sort = q.sort if (q.sort != "relevance" or match) else "newest"
-    common = [*plan.filters.values(), *([match.anywhere] if match else [])]
     key, descending = {
         "relevance": (S.published_us, True),
         "newest": (S.published_us, True),
@@ -251,20 +256,17 @@ def search(
     if sort == "relevance" and match is not None:
         tiers = [(1, [match.in_title]), (0, [not_(match.in_title)])]
     after = decode_cursor(cursor_key, q.cursor, sort) if q.cursor else None
-    # With words, walk the index of the words, not of the order: the order's index would be read to the end
-    # when the words are rare (or match nothing), looking for a page that never fills.
-    ordered = key + 0 if match is not None else key
-    order = (ordered.desc(), S.listing_id.desc()) if descending else (ordered.asc(), S.listing_id.asc())
+    pager = _Pager(session, list(plan.filters.values()), match, key, descending, counts.total)
     rows: list[tuple[int, Any, int]] = []
     for tier, conditions in tiers:
-        if after is not None and tier > after[0]:
+        if counts.total == 0 or (after is not None and tier > after[0]):
             continue
-        page = select(S.listing_id, key).where(*common, *conditions)
+        position = None
         if after is not None and tier == after[0]:
-            position, mark = tuple_(key, S.listing_id), (after[1], after[2])
-            page = page.where(position < mark if descending else position > mark)
+            place, mark = tuple_(key, S.listing_id), (after[1], after[2])
+            position = place < mark if descending else place > mark
         wanted = q.limit + 1 - len(rows)
-        rows += [(tier, k, i) for i, k in session.execute(page.order_by(*order).limit(wanted))]
+        rows += [(tier, k, i) for i, k in pager.page(tier, conditions, position, wanted)]
         if len(rows) > q.limit:
             break
     more = len(rows) > q.limit
@@ -272,10 +274,70 @@ def search(
     next_cursor = encode_cursor(cursor_key, [sort, *rows[-1]]) if more else None
     listings = _load([i for _, _, i in rows], session)
     items = [view_listing(listings[i], locale, currency, rates) for _, _, i in rows]
-    asked = q.model_dump(exclude={"sort", "cursor", "limit", "q", "lang", "locale"})
-    key = json.dumps([asked, terms, viewer_org_id, currency], default=str)
-    counts = remembered(session.get_bind().engine, key, lambda: _count(session, plan, match))
     return SearchResult(items=items, facets=_facets(counts, plan), next_cursor=next_cursor, total=counts.total)
+
+
+WALK = 5_000
+"""At most this many listings are walked in the order's index looking for a page of a common word's
+matches, before the page is taken from the full-text index instead."""
+COMMON = 2_000
+"""Words with at least this many matches are paged by walking the order's index (a page is found within
+the first few hundred listings); rarer ones from the full-text index (a few thousand matches at most to
+sort), which never reads the order's index to its end for a page that does not fill."""
+
+
+@dataclass
+class _Pager:
+    """Pages of one search in one order: by walking the order's index, filtering by the words (for common
+    words, on PostgreSQL), else from the full-text index, sorted."""
+
+    session: Session
+    filters: list[ColumnElement[bool]]
+    match: _Match | None
+    key: Any
+    descending: bool
+    matches: int
+
+    def page(
+        self, tier: int, conditions: list[ColumnElement[bool]], position: ColumnElement[bool] | None, wanted: int
+    ) -> list[tuple[int, Any]]:
+        """(listing id, sort key) of up to `wanted` listings of the tier, after `position`."""
+        placed = [*self.filters, *([position] if position is not None else [])]
+        if self.match is not None and self.match.tsquery is not None and self.matches >= COMMON:
+            walked = self._walk(tier if conditions else None, placed, wanted)
+            if walked is not None:
+                return walked
+        words = [self.match.anywhere, *conditions] if self.match is not None else []
+        ordered = self.key + 0 if self.match is not None else self.key  # with words: their index, not the order's
+        order = (ordered.desc(), S.listing_id.desc()) if self.descending else (ordered.asc(), S.listing_id.asc())
+        query = select(S.listing_id, self.key).where(*placed, *words).order_by(*order).limit(wanted)
+        return [(i, k) for i, k in self.session.execute(query)]
+
+    def _walk(self, tier: int | None, placed: list[ColumnElement[bool]], wanted: int) -> list[tuple[int, Any]] | None:
+        """The page from the first `WALK` listings in the order's index (of the relevance tier `tier`, 1 for
+        title matches), or None when they hold fewer."""
+        assert self.match is not None
+        order = (self.key.desc(), S.listing_id.desc()) if self.descending else (self.key.asc(), S.listing_id.asc())
+        window = (
+            select(
+                S.listing_id.label("listing_id"),
+                self.key.label("k"),
+                literal_column("listing_search.terms").label("terms"),
+                literal_column("listing_search.title_vector").label("title_vector"),
+            )
+            .where(*placed)
+            .order_by(*order)
+            .limit(WALK)
+            .subquery("walked")
+        )
+        in_title = window.c.title_vector.op("@@")(self.match.tsquery)
+        words = [window.c.terms.op("@@")(self.match.tsquery)]
+        if tier is not None:
+            words.append(in_title if tier else not_(in_title))
+        found = [
+            (i, k) for i, k in self.session.execute(select(window.c.listing_id, window.c.k).where(*words).limit(wanted))
+        ]
+        return found if len(found) == wanted else None
 
 
 def _load(ids: list[int], session: Session) -> dict[int, Listing]:

@@ -320,3 +320,36 @@ def test_counts_are_reused_until_a_catalog_write_in_this_process(plat: Platform)
     third = put(plat, exp, {"en": ("Hose clamp, narrow", "")})
     again = find(plat, q="clamp", exporter=ex)
     assert set(ids(again)) == {first, second, third} and again.total == 3
+
+
+@pytest.mark.parametrize("walk", [2, 5, 1000])
+def test_walking_the_order_index_gives_the_same_pages(plat: Platform, monkeypatch, walk: int) -> None:  # type: ignore[no-untyped-def]
+    """Common words are paged by walking the order's index for at most WALK listings (on PostgreSQL); the
+    pages are the ones the full-text index gives, whether the walk fills a page or falls back."""
+    import marketplace.catalog.search as searching
+
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    for n in range(9):
+        texts = {"en": (f"Flange {n}", "")} if n % 3 else {"en": ("Gasket", f"fits flange {n}")}
+        put(plat, exp, texts, price_tiers=[{"min_quantity": 1, "unit_price": f"{(n * 7) % 5 + 1}.00"}])
+    put(plat, exp, {"en": ("Hose", "")})
+
+    def pages(sort: str) -> list[int]:
+        seen: list[int] = []
+        cursor = None
+        while True:
+            args = {"q": "flange", "sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = find(plat, exporter=ex, **args)
+            seen += ids(page)
+            cursor = page.next_cursor
+            if not cursor:
+                return seen
+
+    for sort in ("relevance", "newest", "price"):
+        monkeypatch.setattr(searching, "COMMON", 10**9)
+        expected = pages(sort)
+        monkeypatch.setattr(searching, "COMMON", 1)
+        monkeypatch.setattr(searching, "WALK", walk)
+        assert pages(sort) == expected, sort
+        assert len(expected) == 9
