@@ -88,6 +88,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         csrf_token=web.csrf_token,
         current_user=web.current_user,
         content_locale=web.content_locale,
+        language_link=web.language_link,
         ui_locale=web.select_locale,
         direction=lambda: direction(web.select_locale()),
     )

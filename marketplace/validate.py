@@ -213,8 +213,9 @@ def _kind(schema: type[BaseModel], key: str) -> type | None:
 
 def parse_form(schema: type[M], fields: dict[str, object], locale: str) -> M:
     """A page form through `schema`. Forms send text: empty fields are left out (the schema's default
-    applies), a whole-number field of plain digits becomes a number, an amount field is read in the
-    page's `locale`; anything else reaches the schema as typed, to be refused there."""
+    applies), a whole-number field of plain digits (a minus sign allowed, for the schema to say how low
+    it may go) becomes a number, an amount field is read in the page's `locale`; anything else reaches the
+    schema as typed, to be refused there."""
     data: dict[str, object] = {}
     for key, value in fields.items():
         if isinstance(value, str):
@@ -222,7 +223,7 @@ def parse_form(schema: type[M], fields: dict[str, object], locale: str) -> M:
             if not value:
                 continue
             kind = _kind(schema, key)
-            if kind is int and re.fullmatch(r"[0-9]{1,12}", value):
+            if kind is int and re.fullmatch(r"-?[0-9]{1,12}", value):
                 value = int(value)
             elif kind is Decimal:
                 value = localized_amount(value, locale)

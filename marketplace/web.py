@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Response, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext
@@ -155,6 +156,17 @@ def remember_language() -> None:
     chosen = request.args.get("lang")
     if chosen:
         session["lang"] = ui_locale(chosen)
+
+
+def language_link(code: str) -> str:
+    """This page in the language `code`: its path and query string, only `lang` changed. Always a path on
+    this site: a request path such as `//evil.example` is taken as `/evil.example`, and characters that
+    browsers would read as something else (tabs, backslashes) are percent-encoded."""
+    path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=~")
+    path = re.sub(r"^/+", "/", path) or "/"
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    target = f"{path}?{urlencode([*args, ('lang', code)])}"
+    return local_path(target) or f"/?{urlencode({'lang': code})}"
 
 
 def select_locale() -> str:

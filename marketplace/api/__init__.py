@@ -51,21 +51,24 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 
 def accepts(
-    body: type[BaseModel] | None = None, query: type[BaseModel] | None = None, upload: str | None = None
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    upload: str | None = None,
+    answer: type[BaseModel] | None = None,
 ) -> Callable[[V], V]:
     """Declare a route's request schemas: `parse_body` checks the body with them, and the OpenAPI
     document (marketplace.api.openapi) describes the route with them. `upload` names the file field of
-    a multipart/form-data body."""
+    a multipart/form-data body; `answer` is the schema of a successful answer, for the document."""
 
     def mark(view: V) -> V:
-        view.request_schemas = {"body": body, "query": query, "upload": upload}  # type: ignore[attr-defined]
+        view.request_schemas = {"body": body, "query": query, "upload": upload, "answer": answer}  # type: ignore[attr-defined]
         return view
 
     return mark
 
 
 def declared(view: Callable[..., Any], part: str) -> Any:
-    """What `accepts` declared for the view's `part` ("body", "query" or "upload"), if anything."""
+    """What `accepts` declared for the view's `part` ("body", "query", "upload" or "answer"), if anything."""
     return getattr(view, "request_schemas", {}).get(part)
 
 

@@ -57,18 +57,23 @@ def _parameters(rule: str, query: type[BaseModel] | None) -> list[dict[str, Any]
 def document(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of every /api/v1 route of `app`."""
     operations: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None, str | None]] = []
+    answers: dict[str, type[BaseModel]] = {}
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIX) or rule.endpoint == "api.openapi":
             continue
         view = app.view_functions[rule.endpoint]
         body = declared(view, "body") or _ENDPOINT_BODIES.get(rule.endpoint)
+        answer = declared(view, "answer")
+        if answer is not None:
+            answers[rule.endpoint] = answer
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operations.append(
                 (rule.rule, method, rule.endpoint, body, declared(view, "query"), declared(view, "upload"))
             )
     bodies = {op[3] for op in operations if op[3] is not None}
     refs, defs = models_json_schema(
-        [(model, "validation") for model in sorted(bodies, key=lambda m: m.__name__)],
+        [(model, "validation") for model in sorted(bodies, key=lambda m: m.__name__)]
+        + [(model, "serialization") for model in sorted(set(answers.values()), key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}",
     )
     paths: dict[str, dict[str, Any]] = {}
@@ -87,6 +92,10 @@ def document(app: Flask) -> dict[str, Any]:
                 },
             },
         }
+        if endpoint in answers:
+            operation["responses"]["2XX"]["content"] = {
+                "application/json": {"schema": refs[(answers[endpoint], "serialization")]}
+            }
         if body is not None:
             operation["requestBody"] = {
                 "required": True,

@@ -8,8 +8,9 @@ from flask import Blueprint, jsonify, request
 
 from marketplace.accounts.models import OrgKind
 from marketplace.api import accepts, api_user, parse_body, require_api_user, viewer_prefs
-from marketplace.catalog.schemas import ListingIn, SearchQuery, ViewerQuery
-from marketplace.catalog.search import cursor_key, search
+from marketplace.catalog.schemas import ListingIn, ListingsPage, SearchQuery, ViewerQuery
+from marketplace.catalog.search import cursor_key
+from marketplace.catalog.search_request import run_search, search_language
 from marketplace.catalog.service import create_listing, get_listing, view_listing
 from marketplace.validate import parse_form
 from marketplace.web import db, platform
@@ -23,17 +24,24 @@ def _viewer_org_id() -> int | None:
 
 
 @bp.get("/listings")
-@accepts(query=SearchQuery)
+@accepts(query=SearchQuery, answer=ListingsPage)
 def listings() -> Any:
-    """Search: `{"items": [...], "facets": {...}, "next": cursor or null}`."""
+    """Search: `{"items": [...], "facets": {...}, "next": cursor or null, "total": n, "hs_from_q": code or null}`.
+
+    The words are in `lang`, else the best language of the Accept-Language header that has a stemmer,
+    else the listings' `locale`."""
     locale, currency = viewer_prefs()
     query = parse_form(SearchQuery, request.args.to_dict(), "en")
-    found = search(db(), query, _viewer_org_id(), platform().rates, locale, currency, cursor_key())
+    query = query.model_copy(update={"lang": search_language(query.lang, request.accept_languages, locale)})
+    searched = run_search(db(), query, _viewer_org_id(), platform().rates, locale, currency, cursor_key())
+    found = searched.found
     return jsonify(
         {
             "items": [view.as_json() for view in found.items],
             "facets": found.facets_json(locale),
             "next": found.next_cursor,
+            "total": found.total,
+            "hs_from_q": searched.hs_from_q,
         }
     )
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, NonNegativeInt
 
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.units import UNITS
 from marketplace.validate import (
+    HS_CHAPTERS,
     INT_MAX,
     LONG_TEXT,
     Amount,
@@ -143,15 +144,34 @@ def _hs_prefix(value: str) -> str:
 
 
 HsPrefix = Annotated[str, Field(max_length=16), AfterValidator(_hs_prefix)]
+_HS_WORDS = re.compile(r"[0-9]{4}(?:[.\s]?[0-9]{2}){0,3}")
+
+
+def hs_code_of(text: str) -> str | None:
+    """The digits of the HS code that `text` is, and nothing else: a heading, subheading or national code
+    (4, 6, 8 or 10 digits, a dot or space allowed between the pairs: `8482`, `8482.10`, `848210`,
+    `8482 10 10`) in a chapter that exists; else None."""
+    text = text.strip()
+    if not _HS_WORDS.fullmatch(text):
+        return None
+    digits = re.sub(r"[.\s]", "", text)
+    return digits if int(digits[:2]) in HS_CHAPTERS else None
+
+
 SearchSort = Literal["relevance", "price", "lead_time", "newest"]
 MAX_PAGE = 100
 
 
 class SearchQuery(Query):
-    """`GET /listings`: words (`q`, in the language `lang`, by default the caller's) found in any
-    translation, and filters. Prices are in `currency`; `cursor` is the `next` of the page before."""
+    """`GET /listings`: words (`q`, in the language `lang`, by default the best of Accept-Language with a
+    stemmer, else the caller's) found in any translation, and filters; a `q` of an HS code alone is read as
+    `hs` (see `by_hs_code`). Prices are in `currency`; `cursor` is the `next` of the page before."""
 
-    q: Text(200) = ""
+    q: Text(200) = Field(
+        "",
+        description="words, found by their stems in any translation; an HS code alone (`8482.10`, `848210`) "
+        "asks for the listings under it, as `hs` does (the answer's `hs_from_q`), unless none is under it",
+    )
     category: CategoryCode | None = None
     origin: Country | None = None
     hs: HsPrefix | None = None
@@ -165,5 +185,42 @@ class SearchQuery(Query):
     sort: SearchSort = "relevance"
     cursor: Text(500) | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 20
-    lang: LocaleCode | None = None
+    lang: LocaleCode | None = Field(
+        None,
+        description="the language of `q`; by default the best language of the Accept-Language header that "
+        "has a stemmer, else `locale`",
+    )
     locale: LocaleCode | None = None
+
+    def by_hs_code(self) -> SearchQuery | None:
+        """This search with `q` read as an HS code filter, when `q` is an HS code alone (`8482.10`) that
+        agrees with the `hs` filter, if one is set (the longer of the two applies); else None."""
+        code = hs_code_of(self.q)
+        if code is None or (self.hs and not (code.startswith(self.hs) or self.hs.startswith(code))):
+            return None
+        return self.model_copy(update={"q": "", "hs": max(code, self.hs or "", key=len)})
+
+
+class FacetOut(Schema):
+    """One value the results can be narrowed to, and how many results it keeps."""
+
+    code: str = Field(description="the value to pass as the filter: a category code, a country, an Incoterm")
+    count: NonNegativeInt
+    name: str | None = Field(None, description="categories only: the category's name in the caller's language")
+
+
+class ListingsPage(Schema):
+    """What `GET /listings` answers: one page of the results, the counts that narrow them and their number."""
+
+    items: list[dict[str, Any]] = Field(
+        description="the page's listings, best first, each as `GET /listings/{listing_id}` answers it"
+    )
+    facets: dict[Literal["category", "origin", "incoterm"], list[FacetOut]] = Field(
+        description="per filter, its values among the results (each counted without its own filter)"
+    )
+    next: str | None = Field(description="the `cursor` of the next page; null on the last page")
+    total: NonNegativeInt = Field(description="how many listings match the search, on every page together")
+    hs_from_q: str | None = Field(
+        description="the HS code (digits) that `q` was read as: a `q` of an HS code alone (`8482.10`, "
+        "`848210`) asks for the listings under that code, as `hs` does, when there are any; else null"
+    )

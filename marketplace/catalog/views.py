@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext
+from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
+from flask_babel import format_number, gettext, ngettext
+from pydantic import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from i18n import UI_LOCALES
@@ -20,11 +21,13 @@ from marketplace.catalog.images import image_json
 from marketplace.catalog.import_jobs import BACKGROUND_ROWS, launch, own_job, report_of, start_job
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn, SearchQuery
-from marketplace.catalog.search import SORTS, cursor_key, search
+from marketplace.catalog.search import SORTS, SearchResult, cursor_key
+from marketplace.catalog.search_request import Searched, run_search, search_language
 from marketplace.catalog.service import create_listing, get_listing, listing_data, view_listing
 from marketplace.catalog.table import MAX_FILE_BYTES, MAX_ROWS, TableError, file_format, read_table, write_table
 from marketplace.catalog.units import UNITS
-from marketplace.validate import parse_form
+from marketplace.errors import Invalid
+from marketplace.validate import parse_form, refusals
 from marketplace.web import (
     content_locale,
     current_user,
@@ -44,35 +47,126 @@ def viewer_org_id() -> int | None:
     return user.organization_id if user else None
 
 
+SEARCH_FILTERS = (
+    "category",
+    "origin",
+    "hs",
+    "incoterm",
+    "moq_max",
+    "lead_time_max",
+    "price_min",
+    "price_max",
+    "exporter",
+)
+"""The parameters that narrow a search (the others choose its words, order, page, language or currency)."""
+
+
+def search_labels(currency: str) -> dict[str, str]:
+    """The search's parameters by the names a buyer reads on the form (which its error messages use too)."""
+    return {
+        "q": gettext("Search"),
+        "sort": gettext("Sort by"),
+        "category": gettext("Category"),
+        "origin": gettext("Origin"),
+        "hs": gettext("HS code"),
+        "incoterm": gettext("Incoterm"),
+        "moq_max": gettext("Minimum order at most"),
+        "lead_time_max": gettext("Lead time at most (days)"),
+        "price_min": gettext("Unit price from (%(currency)s)", currency=currency),
+        "price_max": gettext("Unit price up to (%(currency)s)", currency=currency),
+        "currency": gettext("Currency"),
+        "exporter": gettext("Exporter"),
+        "cursor": gettext("Next page"),
+        "limit": gettext("Results per page"),
+        "lang": gettext("Search language"),
+        "locale": gettext("Language"),
+    }
+
+
+def count_text(total: int) -> str:
+    """`1,234 listings` in the page's language, the number grouped as it writes numbers (`1.234 Artikel`)."""
+    return ngettext("%(count)s listing", "%(count)s listings", total, count=format_number(total))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _checked_query(fields: dict[str, str]) -> tuple[SearchQuery, dict[str, tuple[str, dict[str, object]]]]:
+    """The query of the fields that pass, and each refused field's first refusal (template, parameters)."""
+    refused: dict[str, tuple[str, dict[str, object]]] = {}
+    while True:
+        passing = {k: v for k, v in fields.items() if k not in refused}
+        try:
+            return parse_form(SearchQuery, passing, select_locale()), refused
+        except ValidationError as exc:
+            before = len(refused)
+            for where, template, params in refusals(exc):
+                if where:
+                    refused.setdefault(str(where[0]), (template, params))
+            if len(refused) == before:  # no parameter left to leave out: not the parameters' fault
+                raise
+
+
 def search_page(template: str, fixed: dict[str, str] | None = None, **context: Any) -> Any:
     """`template` with the search form and one page of results for the query string (`fixed` filters, such
-    as a storefront's exporter, always apply and are not shown as choices)."""
-    args = {k: v for k, v in request.args.items() if k in SearchQuery.model_fields} | (fixed or {})
-    query = parse_form(SearchQuery, dict(args), select_locale())
-    locale = content_locale()
+    as a storefront's exporter, always apply and are not shown as choices). A refused parameter is a 400:
+    the form, the field marked with what is wrong, and no results."""
+    fixed = fixed or {}
+    args = {k: v for k, v in request.args.items() if k in SearchQuery.model_fields and k not in fixed}
+    query, refused = _checked_query(args | fixed)
     currency = query.currency or display_currency()
-    found = search(db(), query, viewer_org_id(), platform().rates, locale, currency, cursor_key())
+    labels = search_labels(currency)
+    errors = {  # the rule's message naming the field by its label, quoted as the page's language quotes
+        name: _sentence(gettext(template, **params, name=gettext("“%(label)s”", label=labels.get(name, name))))
+        for name, (template, params) in refused.items()
+    }
+    searched = Searched(SearchResult(items=[]))
+    if not errors:
+        language = query.lang or session.get("lang")  # named in the page's address, now or before
+        query_in = query.model_copy(
+            update={"lang": search_language(language, request.accept_languages, content_locale())}
+        )
+        try:
+            searched = run_search(
+                db(), query_in, viewer_org_id(), platform().rates, content_locale(), currency, cursor_key()
+            )
+        except Invalid as exc:
+            if exc.field not in SearchQuery.model_fields or exc.field in fixed:
+                raise
+            rollback()
+            errors[exc.field] = _sentence(exc.translated(gettext))
     endpoint = request.endpoint or "catalog.index"
-    kept = {k: v for k, v in args.items() if v and k not in (fixed or {}) and k != "cursor"}
+    kept = {k: v for k, v in args.items() if v and k != "cursor"}
 
     def link(**changes: str | None) -> str:
         """This search with some parameters changed (None removes one); back to the first page."""
         merged = {**kept, **changes}
         return url_for(endpoint, **(request.view_args or {}), **{k: v for k, v in merged.items() if v})
 
-    return render_template(
-        template,
-        query=query,
-        args=kept,
-        found=found,
-        currency=currency,
-        link=link,
-        fixed=fixed or {},
-        categories=category_tree(db()),
-        incoterms=INCOTERMS,
-        sorts=SORTS,
-        search_action=url_for(endpoint, **(request.view_args or {})),
-        **context,
+    found = searched.found
+    counted = None if errors else count_text(found.total)
+    return (
+        render_template(
+            template,
+            query=query,
+            args=kept,
+            found=found,
+            counted=counted,
+            hs_from_q=searched.hs_from_q,
+            errors=errors,
+            labels=labels,
+            filters_open=any(args.get(name) for name in SEARCH_FILTERS),
+            currency=currency,
+            link=link,
+            fixed=fixed,
+            categories=category_tree(db()),
+            incoterms=INCOTERMS,
+            sorts=SORTS,
+            search_action=url_for(endpoint, **(request.view_args or {})),
+            **context,
+        ),
+        400 if errors else 200,
     )
 
 

@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
-from marketplace.catalog.schemas import SearchQuery
-from marketplace.catalog.search import cursor_key, search
-from marketplace.catalog.views import viewer_org_id
+from marketplace.catalog.views import search_page
 from marketplace.storefront import service
-from marketplace.validate import parse_form
-from marketplace.web import content_locale, db, display_currency, platform, select_locale
+from marketplace.web import db, platform
 
 bp = Blueprint("storefront", __name__, url_prefix="/s")
 
 
 @bp.get("/<slug>")
 def show(slug: str) -> Any:
+    """The exporter's profile and record, and the catalog's search with the exporter fixed."""
     org = service.exporter_by_slug(db(), slug)
-    query = parse_form(SearchQuery, {**request.args.to_dict(), "exporter": org.slug}, select_locale())
-    found = search(db(), query, viewer_org_id(), platform().rates, content_locale(), display_currency(), cursor_key())
-    return render_template(
+    return search_page(
         "storefront/show.html",
+        fixed={"exporter": org.slug},
         org=org,
         response=service.response_time(db(), org),
         window_days=service.RESPONSE_WINDOW_DAYS,
         record=service.trade_record(db(), org),
-        query=query,
-        found=found,
     )
 
 

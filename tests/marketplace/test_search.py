@@ -218,7 +218,7 @@ def test_api_answers_items_facets_and_next_in_the_callers_currency(client, platf
     ex = slug(platform, exp)
     put(platform, exp, {"en": ("Roller chain", "")})
     body = client.get(f"/api/v1/listings?q=chains&exporter={ex}&currency=JPY").json
-    assert set(body) == {"items", "facets", "next"}
+    assert set(body) == {"items", "facets", "next", "total", "hs_from_q"}
     item = body["items"][0]
     assert item["exporter"]["slug"] == ex and item["local_price"]["currency"] == "JPY"
     assert item["fx"]["source"].startswith("ECB")
