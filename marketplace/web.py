@@ -152,9 +152,10 @@ def security_headers(response: Response) -> Response:
 
 
 def remember_language() -> None:
-    """Store a ?lang= choice before anything in the request reads the locale (before_request)."""
+    """Store a ?lang= choice before anything in the request reads the locale (before_request). An API
+    call's `lang` is the language of its words, not a choice of interface: it is not stored."""
     chosen = request.args.get("lang")
-    if chosen:
+    if chosen and not request.path.startswith("/api/"):
         session["lang"] = ui_locale(chosen)
 
 

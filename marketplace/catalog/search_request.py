@@ -10,11 +10,8 @@ from werkzeug.datastructures import LanguageAccept
 
 from marketplace.catalog.schemas import SearchQuery
 from marketplace.catalog.search import SearchResult, search
-from marketplace.catalog.textsearch import _LANGUAGES
+from marketplace.catalog.textsearch import STEMMED
 from marketplace.pricing.fx import RateProvider
-
-STEMMED = tuple(_LANGUAGES)
-"""The languages whose words a search reduces to their stems (`Kugellagern` finds `Kugellager`)."""
 
 
 def search_language(lang: str | None, accepted: LanguageAccept, fallback: str) -> str:

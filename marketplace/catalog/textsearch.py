@@ -36,6 +36,8 @@ _LANGUAGES = {
     "tr": "turkish",
 }
 """Languages (ISO 639-1) with a Snowball stemmer; words of others are only lowercased."""
+STEMMED = tuple(_LANGUAGES)
+"""The languages whose words a search reduces to their stems (`Kugellagern` finds `Kugellager`)."""
 
 _CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
 """Kana, CJK ideographs and Hangul syllables: scripts written without spaces between words."""

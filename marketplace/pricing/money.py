@@ -51,6 +51,8 @@ class Money:
             raise Invalid("the amount must be a non-negative number", field)
         scaled = value.scaleb(exponent(currency))
         if scaled != scaled.to_integral_value():
+            if exponent(currency) == 0:
+                raise Invalid("%(currency)s amounts are whole numbers, without decimals", field, currency=currency)
             raise Invalid(
                 "%(currency)s amounts have at most %(digits)s decimals",
                 field,

@@ -134,6 +134,16 @@ def test_the_api_keeps_its_json_refusals(client) -> None:  # type: ignore[no-unt
         assert response.status_code == 400 and response.is_json
         assert response.json["error"]["code"] == "invalid" and response.json["error"]["field"] == name
 
+    refused = client.get("/api/v1/listings?price_max=1.5&currency=JPY")
+    assert refused.json["error"]["message"] == "JPY amounts are whole numbers, without decimals"
+
+
+def test_the_api_lang_is_the_words_language_not_a_choice_of_interface(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/v1/listings?lang=de&q=Kugellager").status_code == 200
+    assert '<html lang="en"' in client.get("/listings/").get_data(as_text=True)
+    client.get("/listings/?lang=de")
+    assert '<html lang="de"' in client.get("/listings/").get_data(as_text=True)
+
 
 # -- 2. the language switcher keeps the page and its query ---------------------------------------------------
 
