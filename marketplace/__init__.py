@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,14 @@ from marketplace.errors import Conflict, DomainError, Invalid, TooManyRequests
 from marketplace.platform import Platform, start
 from marketplace.ratelimit import init_rate_limits
 from marketplace.validate import INT_MAX, hs_display, invalid
+
+
+def duration(delta: timedelta) -> str:
+    """A span of time in the page's language, in minutes, hours, days or weeks ("4 hours", "2 Tage"); less than
+    a minute is said so rather than "0 minutes"."""
+    if delta < timedelta(minutes=1):
+        return gettext("under a minute")
+    return format_timedelta(delta, granularity="minute", threshold=1.1)
 
 
 class IdConverter(IntegerConverter):
@@ -103,7 +111,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.jinja_env.filters["hs"] = hs_display
     app.jinja_env.filters["quantity"] = lambda n, unit: format_quantity(n, unit, web.select_locale(), ngettext)
     app.jinja_env.filters["country"] = lambda code: Locale.parse(web.select_locale()).territories.get(code, code)
-    app.jinja_env.filters["duration"] = lambda delta: format_timedelta(delta, threshold=1.1)
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (
         accounts_bp,

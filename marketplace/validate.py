@@ -1,10 +1,11 @@
 """The field types every request schema is built from, and how a refused field becomes a 400.
 
 Schemas are pydantic models in strict mode: a number where text is expected (or the reverse) is refused,
-not converted. Text is bounded by its column's size and may not hold NUL, other control characters or
-lone surrogates; whole numbers are bounded by PostgreSQL's `integer`; amounts are plain decimal strings
-of ASCII digits that fit BIGINT minor units. Page forms send text only: `form_data` turns the fields that
-are plainly whole numbers or (in the page's language) amounts into what the same schemas expect."""
+not converted. Text is bounded by its column's size and may not hold NUL, other control characters, lone
+surrogates or bidirectional overrides; invisible characters are removed (`_clean_text`). Whole numbers are
+bounded by PostgreSQL's `integer`; amounts are plain decimal strings of ASCII digits that fit BIGINT minor
+units. Page forms send text only: `form_data` turns the fields that are plainly whole numbers or (in the
+page's language) amounts into what the same schemas expect."""
 
 from __future__ import annotations
 
@@ -52,18 +53,73 @@ class Query(Schema):
     model_config = ConfigDict(extra="ignore")
 
 
-def _clean_text(value: str) -> str:
-    if value.isprintable():  # no control characters, no surrogates: the common case, checked in C
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): refused."""
+INVISIBLE = frozenset("\u200b\u2060\ufeff\u180e")
+"""Zero-width space, word joiner, zero-width no-break space (a byte order mark), Mongolian vowel separator:
+removed."""
+JOINERS = frozenset("\u200c\u200d")
+"""Zero-width non-joiner and joiner: kept where a script or an emoji needs them, removed elsewhere."""
+BIDI_MARKS = frozenset("\u200e\u200f\u061c")
+"""Left-to-right, right-to-left and Arabic letter marks: kept in text with right-to-left letters, else removed."""
+
+
+def _joins(before: str, after: str) -> bool:
+    """Whether a joiner between `before` and `after` can do its work: both are letters, marks or symbols
+    (emoji) outside ASCII, as in Persian words, Indic conjuncts and emoji sequences."""
+    return all(ord(c) > 0x7F and unicodedata.category(c)[0] in "LMS" for c in (before, after))
+
+
+def _clean_text(value: str, min_length: int = 0) -> str:
+    """Text as it is kept: control characters and lone surrogates are refused, and so are the bidirectional
+    embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069), which make text display in another
+    order than it is stored and read (a title that shows as one product while it says another).
+
+    Invisible characters are removed rather than refused, since they arrive unseen, pasted from documents and
+    web pages, and nobody can fix what they cannot see: the zero-width space, word joiner and byte order mark
+    (U+200B, U+2060, U+FEFF) always; the zero-width non-joiner and joiner (U+200C, U+200D) unless they stand
+    between two letters, marks or symbols outside ASCII, where Persian, Indic scripts and emoji sequences
+    (👩‍🔬) need them; the directional marks (U+200E, U+200F, U+061C) unless the text has right-to-left
+    letters, whose neighbouring digits and punctuation they place. What is left is stripped again and must not
+    be empty where the field requires text."""
+    if value.isprintable():  # no control, format or separator characters but the space: the common case, in C
         return value
-    for char in value:
+    kept: list[str] = []
+    rtl: bool | None = None
+    for i, char in enumerate(value):
         if "\ud800" <= char <= "\udfff" or (unicodedata.category(char) == "Cc" and char not in "\t\n\r"):
             raise refuse("%(name)s contains a control character or an invalid code point")
-    return value
+        if char in BIDI_CONTROLS:
+            raise refuse(
+                "%(name)s contains the bidirectional control character %(code)s, which makes text show in another "
+                "order than it is written; remove it",
+                code=f"U+{ord(char):04X}",
+            )
+        if char in INVISIBLE:
+            continue
+        if char in JOINERS and not (0 < i < len(value) - 1 and _joins(value[i - 1], value[i + 1])):
+            continue
+        if char in BIDI_MARKS:
+            if rtl is None:
+                rtl = any(unicodedata.bidirectional(c) in ("R", "AL") for c in value)
+            if not rtl:
+                continue
+        kept.append(char)
+    cleaned = "".join(kept)
+    if len(cleaned) != len(value):
+        cleaned = cleaned.strip()
+        if len(cleaned) < min_length:
+            raise refuse("%(name)s must not be empty")
+    return cleaned
 
 
 def Text(max_length: int, *, min_length: int = 0) -> Any:
-    """Text of at most `max_length` characters (the column's size)."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)]
+    """Text of at most `max_length` characters (the column's size), cleaned by `_clean_text`."""
+    return Annotated[
+        str,
+        Field(min_length=min_length, max_length=max_length),
+        AfterValidator(lambda value: _clean_text(value, min_length)),
+    ]
 
 
 def Whole(maximum: int = INT_MAX) -> Any:

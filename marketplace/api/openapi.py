@@ -3,6 +3,7 @@ declare (`accepts`): pydantic's own JSON Schema, no framework."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -33,7 +34,25 @@ _ERROR = {
 }
 
 
+PATH_PARAMETERS = {
+    "listing_id": "the listing's id",
+    "image_id": "the picture's id (`id` of one of the listing's `images`)",
+    "locale": "the language of the text, a locale code such as de, ja or pt_BR (BCP 47 tags such as pt-BR too)",
+    "slug": "the exporter's slug: the permanent name of its storefront, /s/<slug>",
+    "reference": "the trade's reference, such as TW-000042",
+    "trade_id": "the trade's id",
+    "rfq_id": "the RFQ's id",
+    "quote_id": "the quote revision's id",
+    "token_id": "the API token's id",
+    "document_id": "the document's id",
+    "number": "the milestone's number, from 1",
+}
+"""What each path parameter of the API is, by its name (one name, one meaning, across the routes)."""
+
+
 def _parameters(rule: str, query: type[BaseModel] | None) -> list[dict[str, Any]]:
+    """The route's path parameters, then its query parameters, with their descriptions (the query's from the
+    schema's fields)."""
     params: list[dict[str, Any]] = [
         {
             "name": name,
@@ -43,15 +62,26 @@ def _parameters(rule: str, query: type[BaseModel] | None) -> list[dict[str, Any]
             if converter == "int"
             else {"type": "string"},
         }
+        | ({"description": PATH_PARAMETERS[name]} if name in PATH_PARAMETERS else {})
         for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule)
     ]
     if query is not None:
         schema = query.model_json_schema()
-        params += [
-            {"name": name, "in": "query", "required": False, "schema": prop}
-            for name, prop in schema.get("properties", {}).items()
-        ]
+        for name, prop in schema.get("properties", {}).items():
+            prop = dict(prop)
+            param: dict[str, Any] = {"name": name, "in": "query", "required": False}
+            if "description" in prop:
+                param["description"] = prop.pop("description")
+            params.append(param | {"schema": prop})
     return params
+
+
+def _describe(doc: str | None, endpoint: str) -> dict[str, str]:
+    """The operation's summary (the docstring's first line) and description (the whole docstring)."""
+    if not doc:
+        return {"summary": endpoint.rsplit(".", 1)[-1].replace("_", " ")}
+    text = inspect.cleandoc(doc)
+    return {"summary": text.splitlines()[0], "description": text}
 
 
 def document(app: Flask) -> dict[str, Any]:
@@ -82,7 +112,7 @@ def document(app: Flask) -> dict[str, Any]:
         view = app.view_functions[endpoint]
         operation: dict[str, Any] = {
             "operationId": endpoint.rsplit(".", 1)[-1],
-            "summary": (view.__doc__ or endpoint.rsplit(".", 1)[-1].replace("_", " ")).strip().splitlines()[0],
+            **_describe(view.__doc__, endpoint),
             "parameters": _parameters(rule, query),
             "responses": {
                 "2XX": {"description": "done (202: accepted, the chain confirms later)"},

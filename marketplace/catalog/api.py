@@ -26,10 +26,14 @@ def _viewer_org_id() -> int | None:
 @bp.get("/listings")
 @accepts(query=SearchQuery, answer=ListingsPage)
 def listings() -> Any:
-    """Search: `{"items": [...], "facets": {...}, "next": cursor or null, "total": n, "hs_from_q": code or null}`.
+    """Search the listings the caller may see: `{"items": [...], "facets": {...}, "next": cursor or null,
+    "total": n, "hs_from_q": code or null}`.
 
-    The words are in `lang`, else the best language of the Accept-Language header that has a stemmer,
-    else the listings' `locale`."""
+    Anyone may search (public listings); with a bearer token, restricted listings shown to the caller's
+    organization are found too. Each item is a listing as `GET /listings/{listing_id}` shows it, in `locale`;
+    `facets` count the results by category, origin and Incoterms rule; `next` continues the search on the
+    next page. The words are in `lang`, else the best language of the Accept-Language header that has a
+    stemmer, else the listings' `locale`."""
     locale, currency = viewer_prefs()
     query = parse_form(SearchQuery, request.args.to_dict(), "en")
     query = query.model_copy(update={"lang": search_language(query.lang, request.accept_languages, locale)})
@@ -49,6 +53,11 @@ def listings() -> Any:
 @bp.get("/listings/<int:listing_id>")
 @accepts(query=ViewerQuery)
 def listing(listing_id: int) -> Any:
+    """One listing, in the caller's language and currency: 404 unless it is published and public, shown to the
+    caller's organization, or the caller's own.
+
+    Its text in `locale` (else in its source language, with `fallback` true), its price tiers in the seller's
+    currency and in `currency` at a dated ECB reference rate (`fx`), its Incoterms offers and its pictures."""
     locale, currency = viewer_prefs()
     found = get_listing(db(), listing_id, _viewer_org_id())
     return jsonify(view_listing(found, locale, currency, platform().rates).as_json())
@@ -57,6 +66,11 @@ def listing(listing_id: int) -> Any:
 @bp.post("/listings")
 @accepts(ListingIn, query=ViewerQuery)
 def new_listing() -> Any:
+    """Publish a listing (exporters only): the listing as `ListingIn` describes it; 201 with the listing as
+    `GET /listings/{listing_id}` shows it.
+
+    The category must lie in the HS section of `hs_code` (by default it is that section); text may not hold
+    control or bidirectional override characters, and invisible ones are removed."""
     user = require_api_user(OrgKind.EXPORTER)
     created = create_listing(db(), user, parse_body())
     locale, currency = viewer_prefs()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.hs_sections import section_of
 from marketplace.catalog.models import Category, CategoryName
 from marketplace.errors import Conflict, Invalid
+from marketplace.validate import hs_display
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
@@ -24,6 +25,29 @@ def category_by_code(session: Session, code: str) -> Category:
 def default_category(session: Session, hs_code: str) -> Category:
     """The HS section an HS code belongs to."""
     return category_by_code(session, section_of(hs_code))
+
+
+def section_code(category: Category) -> str:
+    """The code of the HS section the category belongs to: the root of its branch (the parents of a whole
+    file's categories are in the session already, so this asks the database nothing more)."""
+    while category.parent is not None:
+        category = category.parent
+    return category.code
+
+
+def check_category(category: Category, hs_code: str) -> None:
+    """Invalid unless the category lies in the HS section of `hs_code` (a bearing is no live animal)."""
+    section, wanted = section_code(category), section_of(hs_code)
+    if section != wanted:
+        raise Invalid(
+            "the category %(category)s is in HS section %(section)s, but HS code %(hs_code)s is in section "
+            "%(hs_section)s: choose a category of section %(hs_section)s",
+            "category",
+            category=category.code,
+            section=section,
+            hs_code=hs_display(hs_code),
+            hs_section=wanted,
+        )
 
 
 def category_tree(session: Session) -> list[tuple[int, Category]]:

@@ -3,8 +3,9 @@ says), refused when too large in bytes or pixels, re-encoded without its metadat
 WebP renditions named by the SHA-256 of the uploaded bytes, so one picture is stored once.
 
 Who may fetch a rendition: whoever sees a listing it belongs to. Pictures of listings that anyone may see
-are served with `Cache-Control: public`; pictures only of drafts or restricted listings with `private`, so
-shared caches do not hand them to others. A picture no listing uses any more is gone (404)."""
+are served with `Cache-Control: public` (shared caches ask again after minutes: the listing may become a
+draft or restricted); pictures only of drafts or restricted listings with `private`, so shared caches do not
+hand them to others. A picture no listing uses any more is gone (404)."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def upload_image(listing_id: int) -> Any:
 @bp.delete("/listings/<int:listing_id>/images/<int:image_id>")
 @accepts()
 def remove_image(listing_id: int, image_id: int) -> Any:
-    """Remove a picture from the listing."""
+    """Remove a picture from the listing (204); its files go once no listing shows that picture any more."""
     user = require_api_user(OrgKind.EXPORTER)
     images.delete_image(db(), user, listing_id, image_id, platform().config.media_dir)  # type: ignore[arg-type]
     return "", 204

@@ -51,11 +51,22 @@ CategoryCode = Text(64, min_length=1)
 OrgSlug = Text(64, min_length=1)
 
 
+LOCALE_DOC = (
+    "the language to show listings in, a locale code such as de, ja or pt_BR (BCP 47 tags such as de-DE too); "
+    "by default the caller's organization's, else English; a listing without text in it is shown in its "
+    "source language (`fallback` is true)"
+)
+CURRENCY_DOC = (
+    "the ISO 4217 currency to show prices in besides the seller's own (converted at the ECB reference rate, "
+    "recorded in `fx`); by default the caller's organization's, else EUR"
+)
+
+
 class ViewerQuery(Query):
     """`?locale=&currency=`: how the caller wants listings shown (default: its organization's)."""
 
-    locale: LocaleCode | None = None
-    currency: Currency | None = None
+    locale: LocaleCode | None = Field(None, description=LOCALE_DOC)
+    currency: Currency | None = Field(None, description=CURRENCY_DOC)
 
 
 class TranslationIn(Schema):
@@ -127,13 +138,17 @@ class TranslationQuery(Query):
 class MineQuery(ViewerQuery):
     """`?status=`: the exporter's own listings in one state (default: every state)."""
 
-    status: Status | None = None
+    status: Status | None = Field(None, description="only the listings in this state (by default all of them)")
 
 
 class CategoryQuery(Query):
     """`?locale=`: the language of the category names (default: the caller's organization's, else English)."""
 
-    locale: LocaleCode | None = None
+    locale: LocaleCode | None = Field(
+        None,
+        description="the language of the category names, a locale code such as de or ja; by default the caller's "
+        "organization's, else English",
+    )
 
 
 def _hs_prefix(value: str) -> str:
@@ -172,25 +187,35 @@ class SearchQuery(Query):
         description="words, found by their stems in any translation; an HS code alone (`8482.10`, `848210`) "
         "asks for the listings under it, as `hs` does (the answer's `hs_from_q`), unless none is under it",
     )
-    category: CategoryCode | None = None
-    origin: Country | None = None
-    hs: HsPrefix | None = None
-    incoterm: Incoterm | None = None
-    moq_max: Whole() | None = None
-    lead_time_max: LeadTime | None = None
-    price_min: Amount | None = None
-    price_max: Amount | None = None
-    currency: Currency | None = None
-    exporter: OrgSlug | None = None
-    sort: SearchSort = "relevance"
-    cursor: Text(500) | None = None
-    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 20
+    category: CategoryCode | None = Field(None, description="a category code: that category and those below it")
+    origin: Country | None = Field(None, description="the ISO 3166-1 country the goods come from, such as DE")
+    hs: HsPrefix | None = Field(None, description="the start of the HS code, 2 to 10 digits, such as 8482")
+    incoterm: Incoterm | None = Field(None, description="an Incoterms 2020 rule the exporter offers, such as FOB")
+    moq_max: Whole() | None = Field(None, description="at most this minimum order quantity (in the listing's unit)")
+    lead_time_max: LeadTime | None = Field(None, description="at most this lead time, in days")
+    price_min: Amount | None = Field(
+        None, description='the lowest unit price, in `currency`, as a decimal string such as "12.50"'
+    )
+    price_max: Amount | None = Field(
+        None, description='the highest unit price, in `currency`, as a decimal string such as "12.50"'
+    )
+    currency: Currency | None = Field(None, description=CURRENCY_DOC + "; price bounds are in it too")
+    exporter: OrgSlug | None = Field(None, description="one exporter's listings only: its slug, as in /s/<slug>")
+    sort: SearchSort = Field(
+        "relevance",
+        description="the order: relevance (with words, else newest), price (lowest first), lead_time (shortest "
+        "first) or newest",
+    )
+    cursor: Text(500) | None = Field(
+        None, description="the `next` of the page before, to continue the same search; absent for the first page"
+    )
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = Field(20, description="how many listings per page")
     lang: LocaleCode | None = Field(
         None,
         description="the language of `q`; by default the best language of the Accept-Language header that "
         "has a stemmer, else `locale`",
     )
-    locale: LocaleCode | None = None
+    locale: LocaleCode | None = Field(None, description=LOCALE_DOC)
 
     def by_hs_code(self) -> SearchQuery | None:
         """This search with `q` read as an HS code filter, when `q` is an HS code alone (`8482.10`) that

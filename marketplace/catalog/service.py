@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import Organization, OrgKind, User
 from marketplace.accounts.service import require
 from marketplace.catalog import search_index  # noqa: F401  (keeps the search table in step with every write)
-from marketplace.catalog.categories import category_by_code, default_category
+from marketplace.catalog.categories import category_by_code, check_category, default_category
 from marketplace.catalog.models import (
     Category,
     IncotermOffer,
@@ -130,9 +130,12 @@ def plan_listing(
     category: Category,
     buyers: dict[str, Organization],
 ) -> ListingPlan:
-    """The rules the schema cannot check: tier prices in the currency's decimals, the first tier at or below
-    the MOQ, the audience and the source language. `category` and `buyers` are looked up by the caller (one
-    listing or a whole import file at a time). Raises Invalid; writes nothing."""
+    """The rules the schema cannot check: the category in the HS code's section (checked when either is set or
+    changed, so a listing filed before the rule can still be archived), tier prices in the currency's decimals,
+    the first tier at or below the MOQ, the audience and the source language. `category` and `buyers` are looked
+    up by the caller (one listing or a whole import file at a time). Raises Invalid; writes nothing."""
+    if listing is None or (listing.category_id, listing.hs_code) != (category.id, data.hs_code):
+        check_category(category, data.hs_code)
     currency = data.currency or (listing.currency if listing else org.currency)
     prices = [
         Money.parse(tier.unit_price, currency, f"price_tiers.{i}.unit_price") for i, tier in enumerate(data.price_tiers)

@@ -16,6 +16,12 @@ bp = Blueprint("storefront_api", __name__)
 
 @bp.get("/storefronts/<slug>")
 def show(slug: str) -> Any:
+    """An exporter's storefront: its profile, its response time and its verified trade record (404 for a
+    buyer, an auditor or an unknown slug). Its listings: `GET /listings?exporter={slug}`.
+
+    `response_time` covers the RFQs of the last `window_days` days: how many it received, how many it
+    quoted, and the median seconds from an RFQ to its first quote (null while none is answered). `record`
+    counts its trades in progress, settled, and settlements anchored on chain, with a public proof of each."""
     org = service.exporter_by_slug(db(), slug)
     response = service.response_time(db(), org)
     record = service.trade_record(db(), org)
@@ -48,5 +54,8 @@ def show(slug: str) -> Any:
 
 @bp.get("/storefronts/<slug>/proofs/<reference>")
 def proof(slug: str, reference: str) -> Any:
+    """The public proof of one of the exporter's anchored settlements: its Merkle leaf and path, the root, the
+    anchoring transaction and block, the registry and chain; nothing about price, quantity or buyer. It is
+    checked by `tradewind verify`, or by SettlementRegistry.verify on the chain."""
     org = service.exporter_by_slug(db(), slug)
     return jsonify(service.public_proof(db(), org, reference, platform().ctx).as_json())

@@ -3,18 +3,18 @@ of its anchored settlements (inclusion in an anchored Merkle root, without the t
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.bundle import INCLUSION_SCHEMA
 from ledger.merkle import merkle_proof, verify_proof
 from marketplace.accounts.models import Organization, OrgKind
 from marketplace.chain_context import ChainContext
-from marketplace.db import as_utc, utcnow
+from marketplace.db import utcnow
 from marketplace.errors import NotFound
 from marketplace.rfq.models import Quote, Rfq
 from marketplace.trades.models import FINAL, BatchStatus, SettlementBatch, Trade
@@ -41,19 +41,46 @@ class ResponseTime:
     median: timedelta | None
 
 
+def _seconds_between(session: Session, start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`end - start` in seconds, as the database computes it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86_400.0
+
+
 def response_time(
     session: Session, org: Organization, now: datetime | None = None, days: int = RESPONSE_WINDOW_DAYS
 ) -> ResponseTime:
-    """The exporter's response time over the RFQs it received in the last `days` days."""
+    """The exporter's response time over the RFQs it received in the last `days` days: one aggregate query,
+    however many RFQs (the median is the middle delay, or the mean of the two middle ones)."""
     since = (now or utcnow()) - timedelta(days=days)
-    rows = session.execute(
-        select(Rfq.created_at, func.min(Quote.created_at))
+    firsts = (
+        select(Rfq.created_at.label("asked"), func.min(Quote.created_at).label("answered"))
         .outerjoin(Quote, Quote.rfq_id == Rfq.id)
         .where(Rfq.seller_org_id == org.id, Rfq.created_at >= since)
         .group_by(Rfq.id, Rfq.created_at)
-    ).all()
-    delays = [as_utc(first) - as_utc(asked) for asked, first in rows if first is not None]
-    return ResponseTime(len(rows), len(delays), statistics.median(delays) if delays else None)
+        .cte("firsts")
+    )
+    delay = _seconds_between(session, firsts.c.asked, firsts.c.answered)
+    ranked = (
+        select(
+            delay.label("delay"),
+            func.row_number().over(order_by=delay).label("position"),
+            func.count().over().label("total"),
+        )
+        .where(firsts.c.answered.is_not(None))
+        .subquery("ranked")
+    )
+    middle = or_(ranked.c.position == (ranked.c.total + 1) // 2, ranked.c.position == (ranked.c.total + 2) // 2)
+    received, answered, median = session.execute(
+        select(
+            select(func.count()).select_from(firsts).scalar_subquery(),
+            select(func.count(firsts.c.answered)).scalar_subquery(),
+            select(func.avg(ranked.c.delay)).where(middle).scalar_subquery(),
+        )
+    ).one()
+    seconds = None if median is None else max(0, round(float(median)))
+    return ResponseTime(received, answered, timedelta(seconds=seconds) if seconds is not None else None)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def test_upload_keeps_webp_renditions_and_lists_them(client, platform, orgs: Org
     assert Image.open(io.BytesIO(thumb.data)).size == (320, 213)
     assert Image.open(io.BytesIO(fetch(client, image["medium"]).data)).size == (960, 640)
     assert Image.open(io.BytesIO(fetch(client, image["full"]).data)).size == (1200, 800)  # never enlarged
-    assert thumb.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert thumb.headers["Cache-Control"] == "public, max-age=31536000, s-maxage=300, immutable"
     assert thumb.headers["ETag"]
     again = fetch(client, image["thumbnail"], headers={"If-None-Match": thumb.headers["ETag"]})
     assert again.status_code == 304
@@ -192,6 +192,41 @@ def test_pictures_of_hidden_listings_are_not_served_to_others(client, app, platf
             assert response.headers["Cache-Control"].startswith("private")
     assert fetch(client, "/media/listings/" + "0" * 64 + "-320.webp").status_code == 404
     assert fetch(client, "/media/listings/../../secret.key").status_code == 404
+
+
+def test_a_picture_is_cached_privately_once_its_listing_is_hidden(client, app, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    """A public picture: browsers keep it a year, shared caches five minutes (then they ask again and learn
+    it is hidden); once its listing is a draft or restricted, every answer is `private`, 304s included."""
+    from tests.marketplace.test_pages import login
+
+    exporter, chosen = orgs.exporter(), orgs.buyer()
+    h = token(client, exporter)
+    body = flow.listing_in(sku="CACHE-1").model_dump(mode="json")
+    listing_id = client.post("/api/v1/listings", json=body, headers=h).json["id"]
+    url = upload(client, listing_id, h, picture("PNG", (200, 200), "gold")).json["thumbnail"]
+    owner, member = app.test_client(), app.test_client()
+    login(owner, exporter)
+    login(member, chosen)
+
+    def cache_control(who, **kwargs: object) -> str:  # type: ignore[no-untyped-def]
+        response = fetch(who, url, **kwargs)
+        assert response.status_code in (200, 304), response.status_code
+        return response.headers["Cache-Control"]
+
+    public = "public, max-age=31536000, s-maxage=300, immutable"
+    private = "private, max-age=31536000, immutable"
+    assert cache_control(client) == public and cache_control(owner) == public
+    etag = fetch(client, url).headers["ETag"]
+    for change in ({"status": "draft"}, {"visibility": "restricted", "audience": [org_of(platform, chosen).slug]}):
+        response = client.put(f"/api/v1/listings/{listing_id}", json={**body, **change}, headers=h)
+        assert response.status_code == 200, response.json
+        assert fetch(client, url).status_code == 404  # a shared cache asking again learns it is gone
+        assert cache_control(owner) == private
+        assert cache_control(owner, headers={"If-None-Match": etag}) == private
+        if "audience" in change:
+            assert cache_control(member) == private
+    assert client.put(f"/api/v1/listings/{listing_id}", json=body, headers=h).status_code == 200
+    assert cache_control(client) == public and cache_control(member) == public
 
 
 def test_upload_is_for_the_owner(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]

@@ -178,7 +178,37 @@ def test_every_api_route_is_in_the_openapi_document(app, client) -> None:  # typ
     put = document["paths"]["/listings/{listing_id}"]["put"]["requestBody"]["content"]["application/json"]
     assert put["schema"] == {"$ref": "#/components/schemas/ListingIn"}
     locale = document["paths"]["/listings/{listing_id}/translations/{locale}"]["put"]["parameters"]
-    assert {"name": "locale", "in": "path", "required": True, "schema": {"type": "string"}} in locale
+    assert {"name": "locale", "in": "path", "required": True, "schema": {"type": "string"}}.items() <= locale[1].items()
+
+
+def test_every_catalog_route_and_parameter_is_described_in_the_openapi_document(app, client) -> None:  # type: ignore[no-untyped-def]
+    document = client.get("/api/v1/openapi.json").json
+    undescribed = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith(("api.catalog_api.", "api.catalog_manage_api.", "api.storefront_api.")):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation = document["paths"][path][method.lower()]
+            if not operation.get("summary") or len(operation.get("description", "")) < 40:
+                undescribed.append(f"{method} {path}")
+            undescribed += [
+                f"{method} {path} {p['in']} parameter {p['name']}"
+                for p in operation["parameters"]
+                if len(p.get("description", "")) < 10
+            ]
+    assert not undescribed, undescribed
+    search = {p["name"]: p for p in document["paths"]["/listings"]["get"]["parameters"]}
+    assert "show listings in" in search["locale"]["description"] and "`q`" in search["lang"]["description"]
+    shown = 0
+    for path, methods in document["paths"].items():  # the language listings are shown in is `locale` everywhere
+        for method, operation in methods.items():
+            names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+            if "currency" in names:
+                shown += 1
+                assert "locale" in names, f"{method} {path}"
+            assert "lang" not in names or (path, method) == ("/listings", "get"), f"{method} {path}"
+    assert shown >= 8
 
 
 @pytest.mark.postgres
@@ -217,3 +247,20 @@ def test_editing_children_and_pictures_on_postgres(pg_app, pg_platform) -> None:
     assert first.status_code == 201, first.json
     assert upload(client, listing_id, h, picture("PNG", (64, 64), "red")).status_code == 200
     assert client.delete(f"/api/v1/listings/{listing_id}/images/{first.json['id']}", headers=h).status_code == 204
+
+
+def test_every_listing_route_takes_the_language_to_show_as_locale(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exporter = orgs.exporter(locale="en")
+    h = token(client, exporter)
+    listing_id = flow.listing(platform, exporter, sku="LANG-1")  # "Copper cable 3x2.5", "Kupferkabel 3x2,5"
+    ex = org_of(platform, exporter).slug
+    german = "Kupferkabel 3x2,5"
+    assert [i["title"] for i in client.get(f"/api/v1/listings?exporter={ex}&locale=de").json["items"]] == [german]
+    assert client.get(f"/api/v1/listings/{listing_id}?locale=de").json["title"] == german
+    mine = client.get("/api/v1/listings/mine?locale=de", headers=h).json["listings"]
+    assert [m["title"] for m in mine] == [german]
+    text = {"title": "Câble cuivre 3x2,5"}
+    changed = client.put(f"/api/v1/listings/{listing_id}/translations/fr?locale=de", json=text, headers=h)
+    assert changed.status_code == 200 and changed.json["title"] == german
+    assert client.get(f"/api/v1/listings/{listing_id}", headers=h).json["title"] == "Copper cable 3x2.5"
+    assert client.get(f"/api/v1/listings?exporter={ex}&locale=!!").json["error"]["field"] == "locale"

@@ -204,3 +204,35 @@ def test_pictures_on_the_edit_page(client, platform, orgs: Orgs) -> None:  # typ
     assert delete.status_code == 302
     with platform.db.session() as s:
         assert [i.id for i in s.get(Listing, listing_id).images] == [images[0][0]]
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "name"),
+    [
+        ("/listings/export.csv", "text/csv; charset=utf-8", "{slug}-catalog.csv"),
+        ("/listings/import/template.csv", "text/csv; charset=utf-8", "catalog-template.csv"),
+        (
+            "/listings/export.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "{slug}-catalog.xlsx",
+        ),
+        (
+            "/listings/import/template.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "catalog-template.xlsx",
+        ),
+    ],
+)
+def test_catalog_downloads_name_their_type_once(
+    client, platform, orgs: Orgs, path: str, content_type: str, name: str
+) -> None:  # type: ignore[no-untyped-def]
+    exporter = orgs.exporter()
+    flow.listing(platform, exporter, sku="DL-1")
+    login(client, exporter)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type  # one charset, the one the bytes are in
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f"attachment; filename={name.format(slug=org_of(platform, exporter).slug)}"
+    if path.endswith(".csv"):
+        assert response.data.startswith(b"\xef\xbb\xbfsku,")  # UTF-8 with a byte order mark, as declared

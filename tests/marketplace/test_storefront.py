@@ -99,7 +99,7 @@ def test_response_time_is_the_median_from_rfq_to_first_quote(client, platform, o
     with platform.db.session() as s:
         empty = response_time(s, s.get(Organization, exporter.organization_id))
     assert (empty.received, empty.answered, empty.median) == (0, 0, None)
-    assert "no RFQs yet" in client.get(f"/s/{slug}?lang=en").get_data(as_text=True)
+    assert "no quotes yet" in client.get(f"/s/{slug}?lang=en").get_data(as_text=True)
 
     day = timedelta(days=1)
     for ago, delay in [
@@ -117,6 +117,75 @@ def test_response_time_is_the_median_from_rfq_to_first_quote(client, platform, o
     body = client.get(f"/api/v1/storefronts/{slug}").json["response_time"]
     assert body == {"window_days": 180, "rfqs": 4, "answered": 3, "median_seconds": 4 * 3600}
     assert "4 hours" in client.get(f"/s/{slug}?lang=en").get_data(as_text=True)
+
+
+def _shown_response_time(client, slug: str, lang: str) -> str:  # type: ignore[no-untyped-def]
+    page = client.get(f"/s/{slug}?lang={lang}").get_data(as_text=True)
+    return re.sub(r"\s+", " ", re.search(r'<td id="response-time">(.*?)</td>', page, re.S)[1])
+
+
+@pytest.mark.parametrize(
+    ("lang", "none_yet", "unanswered", "instantly", "hours", "day"),
+    [
+        ("en", "no quotes yet", "(1 RFQ in the last 180 days)", "under a minute", "45 minutes", "1 day"),
+        (
+            "de",
+            "noch keine Angebote",
+            "(1 Anfrage in den letzten 180 Tagen)",
+            "unter einer Minute",
+            "45 Minuten",
+            "1 Tag",
+        ),
+        ("ja", "見積もりはまだありません", "(過去180日間の見積依頼1件)", "1 分未満", "45 分", "1 日"),
+    ],
+)
+def test_the_response_time_reads_naturally_and_never_as_zero_seconds(
+    client, platform, orgs, lang: str, none_yet: str, unanswered: str, instantly: str, hours: str, day: str
+) -> None:  # type: ignore[no-untyped-def]
+    """No quote yet is said so (also while RFQs wait for one); an answer within a second is 'under a minute', not
+    '0 seconds'; longer ones in minutes, hours or days, in the viewer's language."""
+    buyer = orgs.buyer()
+    shown = {}
+    for case, answers in {
+        "none": [],
+        "unanswered": [None],
+        "instantly": [timedelta(milliseconds=300)],
+        "minutes": [timedelta(minutes=45)],
+        "days": [timedelta(hours=20), timedelta(hours=30), timedelta(hours=40)],
+    }.items():
+        exporter = orgs.exporter()
+        listing_id = flow.listing(platform, exporter, sku=f"RT-{case}")
+        for n, delay in enumerate(answers):
+            _rfq_answered_after(platform, exporter, buyer, listing_id, timedelta(days=n + 1), delay)
+        shown[case] = _shown_response_time(client, org_of(platform, exporter).slug, lang)
+    assert shown["none"] == none_yet
+    assert shown["unanswered"] == f'{none_yet} <span class="muted">{unanswered}</span>'
+    assert shown["instantly"].startswith(instantly) and "0 " not in shown["instantly"].split("(")[0]
+    assert shown["minutes"].startswith(hours)
+    assert shown["days"].startswith(day)
+
+
+def test_the_response_time_is_one_query_however_many_rfqs(platform, orgs) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    exporter, buyer = orgs.exporter(), orgs.buyer()
+    listing_id = flow.listing(platform, exporter, sku="RT-MANY")
+    for n in range(12):
+        _rfq_answered_after(platform, exporter, buyer, listing_id, timedelta(days=n + 1), timedelta(minutes=n * 10))
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with platform.db.session() as s:
+        org = s.get(Organization, exporter.organization_id)
+        event.listen(platform.db.engine, "before_cursor_execute", count)
+        try:
+            measured = response_time(s, org)
+        finally:
+            event.remove(platform.db.engine, "before_cursor_execute", count)
+    assert (measured.received, measured.answered, measured.median) == (12, 12, timedelta(minutes=55))
+    assert len(statements) == 1, statements
 
 
 def _record(client, slug: str) -> dict:  # type: ignore[no-untyped-def]

@@ -101,7 +101,7 @@ def test_the_audit_page_names_the_outcome_as_the_trade_page_does(app, platform, 
     login(client, auditor)
     trade_page = client.get(f"/trades/{trade_id}?lang=en").text
     reference = flow.trade(platform, trade_id).reference
-    audit_row = client.get("/audit/").text.split(f"<td>{reference}</td>", 1)[1].split("</tr>", 1)[0]
+    audit_row = client.get("/audit/").text.split(f">{reference}</td>", 1)[1].split("</tr>", 1)[0]
     assert "settled by agreement" in trade_page and "settled by agreement" in audit_row
     assert "resolved" not in audit_row
     audit = client.get("/audit/").text
