@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -10,6 +11,14 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 DEFAULT_LOCALE = "en"
 UI_LOCALES = ("en", "de", "ja")
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+
+
+@lru_cache(maxsize=1024)
+def babel_locale(identifier: str) -> Locale:
+    """The Babel `Locale` for an identifier such as `de` or `pt_BR`, parsed once per process (Babel's
+    formatting functions parse a locale given as text again at every call, and so do the helpers they
+    call; a page formats dozens of numbers). Raises as `Locale.parse` does; a failure is not kept."""
+    return Locale.parse(identifier)
 
 
 def normalize(tag: str | None) -> str | None:

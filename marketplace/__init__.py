@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from babel import Locale
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_percent
 from flask import Flask, jsonify, render_template, request
-from flask_babel import Babel, format_datetime, format_timedelta, gettext, ngettext
+from flask_babel import Babel, format_datetime, format_timedelta, gettext
 from flask_limiter.errors import RateLimitExceeded
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
@@ -17,9 +16,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from i18n import TRANSLATIONS, direction
+from i18n import TRANSLATIONS, babel_locale, direction
 from marketplace import labels
-from marketplace.catalog.units import format_quantity
 from marketplace.config import Config
 from marketplace.errors import Conflict, DomainError, Invalid, TooManyRequests
 from marketplace.platform import Platform, start
@@ -59,7 +57,7 @@ class Tradewind(Flask):
 
 def create_app(config: Config | None = None, platform: Platform | None = None) -> Flask:
     """Build the app. Without `platform`, start one from `config` (or the environment)."""
-    from marketplace import web
+    from marketplace import templating, web
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api import api_blueprint
     from marketplace.audit.views import bp as audit_bp
@@ -88,6 +86,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         hops = platform.config.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Babel(app, locale_selector=web.select_locale)
+    templating.install(app.jinja_env)
     app.before_request(web.remember_language)
     app.before_request(web.check_csrf)
     app.after_request(web.security_headers)
@@ -101,16 +100,18 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         direction=lambda: direction(web.select_locale()),
     )
     app.jinja_env.filters["bps"] = lambda bps: format_percent(
-        Decimal(bps) / 10_000, locale=web.content_locale(), decimal_quantization=False
+        Decimal(bps) / 10_000, locale=babel_locale(web.content_locale()), decimal_quantization=False
     )
-    app.jinja_env.filters["decimal"] = lambda value: format_decimal(
-        Decimal(str(value)), locale=web.content_locale(), decimal_quantization=False
+    app.jinja_env.filters["decimal"] = lambda value: templating.decimal(str(value), web.content_locale())
+    app.jinja_env.filters["language"] = lambda code: babel_locale(code).get_display_name(
+        babel_locale(web.select_locale())
     )
-    app.jinja_env.filters["language"] = lambda code: Locale.parse(code).get_display_name(web.select_locale())
-    app.jinja_env.filters["label"] = lambda code, group: gettext(labels.words(code, group))
+    app.jinja_env.filters["label"] = lambda code, group: web.translations().ugettext(labels.words(code, group))
     app.jinja_env.filters["hs"] = hs_display
-    app.jinja_env.filters["quantity"] = lambda n, unit: format_quantity(n, unit, web.select_locale(), ngettext)
-    app.jinja_env.filters["country"] = lambda code: Locale.parse(web.select_locale()).territories.get(code, code)
+    app.jinja_env.filters["quantity"] = lambda n, unit: templating.quantity(
+        n, unit, web.select_locale(), web.translations()
+    )
+    app.jinja_env.filters["country"] = lambda code: babel_locale(web.select_locale()).territories.get(code, code)
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (

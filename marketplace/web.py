@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
+from babel.support import NullTranslations
 from flask import Response, abort, current_app, g, redirect, request, session, url_for
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from i18n import UI_LOCALES, ui_locale
@@ -32,6 +35,19 @@ def db() -> Session:
     if "db" not in g:
         g.db = platform().db.sessions()
     return g.db
+
+
+@contextmanager
+def reading_connection() -> Iterator[Connection]:
+    """A database connection for a view that only reads. When the request already has its session (the
+    signed-in user was looked up), that session's connection. Otherwise one of its own, back in the pool when
+    the block ends, that runs each statement on its own (autocommit): a single statement reads one consistent
+    snapshot, and an anonymous visitor's page is spared the session and the BEGIN and COMMIT round trips."""
+    if "db" in g:
+        yield g.db.connection()
+        return
+    with platform().db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
 
 
 def commit() -> None:
@@ -56,6 +72,19 @@ def rollback() -> None:
     g.rollback = True
     if "db" in g:
         g.db.rollback()
+
+
+def translations() -> NullTranslations:
+    """The request's message catalog, looked up once per request: a page asks for dozens of messages, and
+    each of Flask-Babel's own look-ups walks its request context again. (Like Flask-Babel's locale, which
+    it caches for the request too, it does not follow `flask_babel.refresh` or `force_locale`.)"""
+    try:
+        return g.message_catalog
+    except AttributeError:
+        g.message_catalog = get_translations()
+        return g.message_catalog
+    except RuntimeError:  # outside an application context: Flask-Babel's answer (no translation)
+        return get_translations()
 
 
 def current_user() -> User | None:
@@ -156,7 +185,9 @@ def remember_language() -> None:
     call's `lang` is the language of its words, not a choice of interface: it is not stored."""
     chosen = request.args.get("lang")
     if chosen and not request.path.startswith("/api/"):
-        session["lang"] = ui_locale(chosen)
+        lang = ui_locale(chosen)
+        if session.get("lang") != lang:  # unchanged: the cookie need not be signed and sent again
+            session["lang"] = lang
 
 
 def language_link(code: str) -> str:

@@ -12,7 +12,7 @@ from functools import cache
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ledger.contracts import STABLECOIN, encode_call
@@ -154,8 +154,9 @@ def authenticate(session: Session, email: str, password: str) -> User:
 
 
 def session_user(session: Session, user_id: int, version: object) -> User | None:
-    """The user of a session cookie, unless the user logged out since it was issued."""
-    user = session.get(User, user_id)
+    """The user of a session cookie, unless the user logged out since it was issued (with its organization,
+    which every page reads, in the same query)."""
+    user = session.get(User, user_id, options=[joinedload(User.organization)])
     if user is None or user.session_version != version:
         return None
     return user

@@ -16,6 +16,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Response, after_this_request
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -28,6 +29,9 @@ from marketplace.catalog.models import Listing, ListingImage
 from marketplace.catalog.service import own_listing, visible_to
 from marketplace.config import Config
 from marketplace.errors import Conflict, Invalid, NotFound
+
+if TYPE_CHECKING:
+    from marketplace.catalog.shown import ShownImage
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 SIZES = {"320": 320, "960": 960, "full": 2048}
@@ -200,7 +204,7 @@ def media_url(sha256: str, size: str) -> str:
     return f"/media/{MEDIA_PREFIX}/{rendition_name(sha256, size)}"
 
 
-def image_json(image: ListingImage) -> dict[str, object]:
+def image_json(image: ListingImage | ShownImage) -> dict[str, object]:
     """A picture with the addresses of its renditions (for the API)."""
     return {
         "id": image.id,

@@ -3,8 +3,10 @@ images, audience, and the category tree."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +29,45 @@ from marketplace.pricing.money import Money
 
 INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF")
 """Incoterms 2020: the seven rules for any mode of transport, then the four for sea and inland waterway."""
+
+
+class Localized(Protocol):
+    @property
+    def locale(self) -> str: ...
+
+
+T = TypeVar("T", bound=Localized)
+
+
+def choose_translation(translations: Sequence[T], locale: str, source_locale: str) -> T:
+    """Of a listing's texts, the one in `locale`, else its base language, else another variant of that
+    language (`fr_CA` for `fr`), else the listing's source language, else any."""
+    by_locale = {t.locale: t for t in translations}
+    language = locale.replace("-", "_").split("_")[0]
+    for candidate in (locale, language):
+        if candidate in by_locale:
+            return by_locale[candidate]
+    variant = next((t for t in translations if t.locale.split("_")[0] == language), None)
+    if variant is not None:
+        return variant
+    for candidate in (source_locale, source_locale.split("_")[0]):
+        if candidate in by_locale:
+            return by_locale[candidate]
+    return translations[0]
+
+
+def category_name(names: Mapping[str, str], locale: str, code: str) -> str:
+    """Of a category's names by locale, the one in `locale`, else its base language, else English, else any
+    (else the category's code)."""
+    for candidate in (locale, locale.split("_")[0], "en"):
+        if candidate in names:
+            return names[candidate]
+    return next(iter(names.values()), code)
+
+
+def offer_text(rule: str, place: str) -> str:
+    """An Incoterm offer as written: `FOB Hamburg`."""
+    return f"{rule} {place}".strip()
 
 
 class ListingStatus(StrEnum):
@@ -58,11 +99,7 @@ class Category(Base):
 
     def name(self, locale: str) -> str:
         """The name in `locale`, else its base language, else English, else any."""
-        by_locale = {n.locale: n.name for n in self.names}
-        for candidate in (locale, locale.split("_")[0], "en"):
-            if candidate in by_locale:
-                return by_locale[candidate]
-        return next(iter(by_locale.values()), self.code)
+        return category_name({n.locale: n.name for n in self.names}, locale, self.code)
 
 
 class CategoryName(Base):
@@ -134,20 +171,8 @@ class Listing(Base):
         return self.offers[0]
 
     def translation(self, locale: str) -> ListingTranslation:
-        """The text in `locale`, else its base language, else another variant of that language (`fr_CA` for
-        `fr`), else the listing's source language, else any."""
-        by_locale = {t.locale: t for t in self.translations}
-        language = locale.replace("-", "_").split("_")[0]
-        for candidate in (locale, language):
-            if candidate in by_locale:
-                return by_locale[candidate]
-        variant = next((t for t in self.translations if t.locale.split("_")[0] == language), None)
-        if variant is not None:
-            return variant
-        for candidate in (self.source_locale, self.source_locale.split("_")[0]):
-            if candidate in by_locale:
-                return by_locale[candidate]
-        return self.translations[0]
+        """The text in `locale` (see `choose_translation`)."""
+        return choose_translation(self.translations, locale, self.source_locale)
 
 
 class ListingTranslation(Base):
@@ -188,7 +213,7 @@ class IncotermOffer(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     def __str__(self) -> str:
-        return f"{self.rule} {self.place}".strip()
+        return offer_text(self.rule, self.place)
 
 
 class ListingImage(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
@@ -29,6 +29,9 @@ from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.pricing.fx import RateProvider, RateSnapshot
 from marketplace.pricing.money import Money
 from marketplace.validate import hs_display
+
+if TYPE_CHECKING:
+    from marketplace.catalog.shown import ShownListing
 
 
 def visible_to(org_id: int | None) -> ColumnElement[bool]:
@@ -300,9 +303,10 @@ def delete_translation(session: Session, user: User, listing_id: int, locale: st
 @dataclass(frozen=True)
 class ListingView:
     """A listing as one viewer sees it: text in their language (`fallback` when it is in another one),
-    prices also in their currency at a dated reference rate."""
+    prices also in their currency at a dated reference rate. `listing` is the ORM row, or the plain values
+    `catalog.shown.read_listing` reads for a page."""
 
-    listing: Listing
+    listing: Listing | ShownListing
     locale: str
     title: str
     description: str
@@ -359,7 +363,7 @@ class ListingView:
         }
 
 
-def view_listing(listing: Listing, locale: str, currency: str, rates: RateProvider) -> ListingView:
+def view_listing(listing: Listing | ShownListing, locale: str, currency: str, rates: RateProvider) -> ListingView:
     """`listing` in `locale`, its prices converted to `currency` at a dated reference rate."""
     text = listing.translation(locale)
     rate = rates.rate(listing.currency, currency)

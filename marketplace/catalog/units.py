@@ -8,6 +8,7 @@ from collections.abc import Callable
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
+from i18n import babel_locale
 from marketplace.labels import UNIT
 
 UNITS = UNIT
@@ -51,9 +52,10 @@ COUNTED = {
 
 def format_quantity(quantity: int, code: str, locale: str, ngettext: Callable[..., str]) -> str:
     """`quantity` of unit `code` as a reader of `locale` writes it; `ngettext` is the request's."""
+    parsed = babel_locale(locale)
     if code in MEASURED:
-        return format_unit(quantity, MEASURED[code], length="long", locale=locale)
+        return format_unit(quantity, MEASURED[code], length="long", locale=parsed)
     if code in COUNTED:
         singular, plural = COUNTED[code]
-        return ngettext(singular, plural, quantity, count=format_decimal(quantity, locale=locale))
-    return f"{format_decimal(quantity, locale=locale)} {code}"
+        return ngettext(singular, plural, quantity, count=format_decimal(quantity, locale=parsed))
+    return f"{format_decimal(quantity, locale=parsed)} {code}"

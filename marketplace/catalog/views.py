@@ -23,7 +23,8 @@ from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn, SearchQuery
 from marketplace.catalog.search import SORTS, SearchResult, cursor_key
 from marketplace.catalog.search_request import Searched, run_search, search_language
-from marketplace.catalog.service import create_listing, get_listing, listing_data, view_listing
+from marketplace.catalog.service import create_listing, view_listing
+from marketplace.catalog.shown import audience_slugs, read_listing
 from marketplace.catalog.table import MAX_FILE_BYTES, MAX_ROWS, TableError, file_format, read_table, write_table
 from marketplace.catalog.units import UNITS
 from marketplace.errors import Invalid
@@ -35,6 +36,7 @@ from marketplace.web import (
     display_currency,
     login_required,
     platform,
+    reading_connection,
     rollback,
     select_locale,
 )
@@ -177,10 +179,12 @@ def index() -> Any:
 
 @bp.get("/<int:listing_id>")
 def show(listing_id: int) -> Any:
-    listing = get_listing(db(), listing_id, viewer_org_id())
+    viewer = viewer_org_id()
+    with reading_connection() as connection:
+        listing = read_listing(connection, listing_id, viewer)
+        owner = listing.organization_id == viewer
+        audience = audience_slugs(connection, listing.id) if owner else []
     view = view_listing(listing, content_locale(), display_currency(), platform().rates)
-    owner = listing.organization_id == viewer_org_id()
-    audience = listing_data(listing)["audience"] if owner else []
     pictures = [image_json(image) for image in listing.images]
     return render_template("catalog/show.html", view=view, owner=owner, audience=audience, pictures=pictures)
 

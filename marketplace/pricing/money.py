@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
+from i18n import babel_locale
 from marketplace.errors import Invalid
 
 KNOWN_CURRENCIES = frozenset(list_currencies())
@@ -28,6 +30,14 @@ def check_currency(code: str) -> str:
 def exponent(currency: str) -> int:
     """Digits after the decimal point (EUR 2, JPY 0)."""
     return get_currency_precision(currency)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(minor: int, currency: str, locale: str) -> str:
+    """`Money(minor, currency).format(locale)`. The text depends on nothing else (Babel's locale data does not
+    change while the process runs), so recent ones are kept: a listing page shows its "from" price again in
+    its first tier, and each tier twice when the viewer pays in the seller's currency."""
+    return format_currency(Decimal(minor).scaleb(-exponent(currency)), currency, locale=babel_locale(locale))
 
 
 @dataclass(frozen=True, order=True)
@@ -81,7 +91,7 @@ class Money:
 
     def format(self, locale: str = "en") -> str:
         """Localized text such as `1.234,50 €` (de)."""
-        return format_currency(self.amount, self.currency, locale=locale)
+        return _formatted(self.minor, self.currency, locale)
 
     def as_json(self) -> dict[str, str | int]:
         return {"currency": self.currency, "minor": self.minor, "amount": str(self.amount)}
@@ -106,7 +116,7 @@ class TokenAmount:
 
     def format(self, locale: str = "en") -> str:
         """Localized text with every significant digit, such as `976,949 $` (de)."""
-        return format_currency(self.amount, self.currency, locale=locale, decimal_quantization=False)
+        return format_currency(self.amount, self.currency, locale=babel_locale(locale), decimal_quantization=False)
 
     def as_json(self) -> dict[str, str | int]:
         """The currency, whole minor units (rounded down) and the exact amount."""
