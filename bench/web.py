@@ -4,6 +4,7 @@
     python bench/web.py --listings 1000000    # the million the targets are stated for
     python bench/web.py --database postgresql+psycopg://postgres@127.0.0.1:5432/other --json
                                               # a database given keeps its listings: seeded up to --listings
+    python bench/web.py --database ... --instance DIR   # keep the keys and chain for the next run on it
 
 It seeds with COPY (bench/bulk_seed.py: the rows apply_listing writes), times the listing import on
 generated rows, starts gunicorn (same settings for both apps) on a local Anvil node, and loads each
@@ -329,6 +330,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listings", type=int, default=100_000, help="listings to seed (default 100,000)")
     parser.add_argument("--database", help=f"PostgreSQL URL (default: a fresh {DEFAULT_DATABASE} on 127.0.0.1)")
+    parser.add_argument(
+        "--instance",
+        help="instance folder (keys and chain) kept for the next run on the same --database (default: a fresh one)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="load per scenario (default 20)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
@@ -343,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database or fresh_database()
     if not url.startswith("postgresql"):
         parser.error("--database must be a PostgreSQL URL (postgresql+psycopg://...)")
-    instance = Path(tempfile.mkdtemp(prefix="tradewind-bench-"))
+    instance = Path(args.instance) if args.instance else Path(tempfile.mkdtemp(prefix="tradewind-bench-"))
+    instance.mkdir(parents=True, exist_ok=True)
     node = LocalNode(instance / "chain-state.json", free_port())
     try:
         rpc = node.start()
@@ -363,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         results, bare = measure(url, rpc, instance, ids, args)
     finally:
         node.stop()
-        shutil.rmtree(instance, ignore_errors=True)
+        if not args.instance:
+            shutil.rmtree(instance, ignore_errors=True)
 
     note = NOTE.format(cores=os.cpu_count())
     detail = results["listing page"]
