@@ -6,7 +6,7 @@
                                               # a database given keeps its listings: seeded up to --listings
     python bench/web.py --database ... --instance DIR   # keep the keys and chain for the next run on it
 
-It seeds with COPY (bench/bulk_seed.py: the rows apply_listing writes), times the listing import on
+It seeds with the catalog import's bulk writer (bench/bulk_seed.py: COPY), times the listing import on
 generated rows, starts gunicorn (same settings for both apps) on a local Anvil node, and loads each
 scenario for --seconds at --concurrency: keyword search (en/de/ja), search with three filters, the
 listing page, the API listing, then the bare endpoint of bench/bare.py (one row by primary key: the
@@ -38,14 +38,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from bench.bulk_seed import Seller, plain_url, write_catalog  # noqa: E402
+from bench.bulk_seed import plain_url, write_catalog  # noqa: E402
 from bench.load import Result, run  # noqa: E402
 from ledger.localnode import LocalNode  # noqa: E402
 from marketplace.accounts.models import Organization  # noqa: E402
 from marketplace.accounts.service import create_organization  # noqa: E402
 from marketplace.catalog.bulk_export import file_row  # noqa: E402
 from marketplace.catalog.bulk_import import import_rows  # noqa: E402
-from marketplace.catalog.models import Category  # noqa: E402
 from marketplace.catalog.sample import EXPORTERS, Exporter, ensure_subcategories, sample_listings  # noqa: E402
 from marketplace.config import Config  # noqa: E402
 from marketplace.platform import Platform, start  # noqa: E402
@@ -121,8 +120,9 @@ def fresh_database() -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DEFAULT_DATABASE}"
 
 
-def seed_organizations(platform: Platform, exporters: int) -> tuple[Organization, list[tuple[Exporter, Seller]]]:
-    """The buyer restricted listings name, and `exporters` exporters cycling through the sample profiles."""
+def seed_organizations(platform: Platform, exporters: int) -> tuple[Organization, list[tuple[Exporter, int]]]:
+    """The buyer restricted listings name, and `exporters` exporters (with their organization ids) cycling
+    through the sample profiles."""
     with platform.db.session() as s:
         ensure_subcategories(s)
 
@@ -145,19 +145,17 @@ def seed_organizations(platform: Platform, exporters: int) -> tuple[Organization
             profile = EXPORTERS[k % len(EXPORTERS)]
             name = profile.name if k < len(EXPORTERS) else f"{profile.name} ({k // len(EXPORTERS) + 1})"
             o = org(name, "exporter", profile.country, profile.currency, profile.locale)
-            sellers.append((profile, Seller(o.id, o.country, o.currency, o.locale)))
+            sellers.append((profile, o.id))
         s.expunge(buyer)
     return buyer, sellers
 
 
 def seed_catalog(url: str, platform: Platform, listings: int, seed: int) -> dict[str, Any]:
-    """`listings` sample listings with COPY; the seeding's figures."""
+    """`listings` sample listings written by the catalog import's bulk writer; the seeding's figures."""
     exporters = max(len(EXPORTERS), listings // LISTINGS_PER_EXPORTER)
     buyer, sellers = seed_organizations(platform, exporters)
-    with platform.db.session() as s:
-        categories = {c.code: c.id for c in s.scalars(select(Category))}
 
-    def batches() -> Iterator[tuple[Seller, Iterator[dict[str, Any]]]]:
+    def batches() -> Iterator[tuple[int, Iterator[dict[str, Any]]]]:
         for k, (profile, seller) in enumerate(sellers):
             share = listings // exporters + (1 if k < listings % exporters else 0)
             rows = sample_listings(
@@ -166,7 +164,7 @@ def seed_catalog(url: str, platform: Platform, listings: int, seed: int) -> dict
             yield seller, rows
 
     started = time.perf_counter()
-    ids = write_catalog(url, batches(), categories, {buyer.slug: buyer.id}, lambda n: log(f"  seeded {n:,} listings"))
+    ids = write_catalog(url, batches(), lambda n: log(f"  seeded {n:,} listings"))
     seconds = time.perf_counter() - started
     log(f"Seeded {len(ids):,} listings of {exporters} exporters in {seconds:.1f} s ({len(ids) / seconds:,.0f}/s)")
     return {"seed_seconds": round(seconds, 1), "exporters": exporters}

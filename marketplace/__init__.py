@@ -61,6 +61,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api import api_blueprint
     from marketplace.audit.views import bp as audit_bp
+    from marketplace.catalog.import_jobs import fail_abandoned
     from marketplace.catalog.manage import bp as catalog_manage_bp
     from marketplace.catalog.media import bp as media_bp
     from marketplace.catalog.views import bp as catalog_bp
@@ -70,6 +71,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     from marketplace.wellknown import bp as wellknown_bp
 
     platform = platform or start(config or Config.from_env())
+    fail_abandoned(platform.db)  # catalog imports left running by a process that ended
     app = Tradewind(__name__)
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from operator import itemgetter
 
-from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy import Connection, Engine, Table, create_engine, event, update
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from ledger.store import metadata, utcnow
 
-__all__ = ["Base", "Database", "as_utc", "transition", "utcnow"]
+__all__ = ["Base", "Database", "as_utc", "copy_rows", "on_postgres", "transition", "utcnow"]
 
 
 def transition(session: Session, row: Base, column: str, old: object, new: object) -> bool:
@@ -38,6 +39,28 @@ def transition(session: Session, row: Base, column: str, old: object, new: objec
 def as_utc(moment: datetime) -> datetime:
     """A stored timestamp, timezone-aware: SQLite hands them back naive, and they were stored as UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def on_postgres(session: Session | Connection) -> bool:
+    """Whether `session` (or a connection) talks to PostgreSQL."""
+    bind = session.get_bind() if isinstance(session, Session) else session
+    return bind.dialect.name == "postgresql"
+
+
+def copy_rows(session: Session | Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
+    """Append `rows` (dicts with the same keys, the columns) to `table` with PostgreSQL's COPY, on the
+    session's connection, so in its transaction; psycopg 3 only."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    connection = session.connection() if isinstance(session, Session) else session
+    driver = connection.connection.driver_connection
+    names = ", ".join(columns)
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
+        write = copy.write_row
+        for row in rows:
+            write(values(row))
 
 
 class Base(DeclarativeBase):

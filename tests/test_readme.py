@@ -120,6 +120,16 @@ def test_the_postgresql_section_works_in_the_order_written(
     assert worker.poll() is None
 
 
+def fill_in(path: Path) -> None:
+    """The template with its example row replaced by a product of the exporter's."""
+    from marketplace.catalog.table import read_table, write_table
+
+    table = read_table(path)
+    product = dict(zip(table.header, table.rows[0][1], strict=True))
+    product |= {"sku": "BRG-6204", "title_en": "Deep groove ball bearing 6204-2RS", "title_de": "Rillenkugellager"}
+    write_table(path, path.name, table.header, [[product[name] for name in table.header]])
+
+
 def test_the_catalog_import_section_works_in_the_order_written(tmp_path: Path, platform) -> None:  # type: ignore[no-untyped-def]
     """Template, dry run, import, import again (unchanged), export: on a fresh database holding the demo's
     exporter, each command's comment says what it prints."""
@@ -150,9 +160,15 @@ def test_the_catalog_import_section_works_in_the_order_written(tmp_path: Path, p
         block = re.search(r"```sh\n(.*?)```", text[text.index("\n## Catalog import\n") :], re.DOTALL)
         comments = [line.split("#", 1)[1].strip() for line in block.group(1).splitlines()]  # type: ignore[union-attr]
         assert len(commands) == len(comments) == 5
+        filled = False
         for command, said in zip(commands, comments, strict=True):
             words = shlex.split(command.replace(TRADEWIND, f"{shlex.quote(sys.executable)} -m marketplace.cli"))
             done = subprocess.run(words, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+            if "import" in words and not filled:  # the template as written: its example row is refused
+                assert done.returncode == 1 and "row 2, column sku: this is the template's example row" in done.stderr
+                fill_in(tmp_path / "catalog.csv")  # the exporter replaces it, as the comment says
+                filled = True
+                done = subprocess.run(words, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
             assert done.returncode == 0, (command, done.stderr[-2000:])
             if "created" in said:
                 assert done.stdout.strip() == said

@@ -6,13 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import Organization
-from marketplace.catalog.bulk_import import COLUMNS
+from marketplace.catalog.bulk_import import COLUMNS, EXAMPLE_SKU
 from marketplace.catalog.codec import format_offers, format_tiers
 from marketplace.catalog.models import Listing
 from marketplace.catalog.service import listing_data
 
 TEMPLATE_EXAMPLE = {
-    "sku": "BRG-6204",
+    "sku": EXAMPLE_SKU,
     "category": "",
     "hs_code": "8482.10",
     "origin": "DE",
@@ -27,12 +27,13 @@ TEMPLATE_EXAMPLE = {
     "visibility": "public",
     "audience": "",
     "source_locale": "en",
-    "title_en": "Deep groove ball bearing 6204-2RS",
+    "title_en": "EXAMPLE: deep groove ball bearing 6204-2RS",
     "description_en": "20 x 47 x 14 mm, sealed both sides, C3 clearance",
-    "title_de": "Rillenkugellager 6204-2RS",
+    "title_de": "BEISPIEL: Rillenkugellager 6204-2RS",
     "description_de": "20 x 47 x 14 mm, beidseitig abgedichtet, Lagerluft C3",
 }
-"""The example row of the template file newcomers download."""
+"""The example row of the template file newcomers download: its SKU and titles say it is one, and an import
+refuses it (`EXAMPLE_SKU`), so one left in a filled-in template is never published."""
 
 
 def file_row(data: dict[str, object]) -> dict[str, str]:

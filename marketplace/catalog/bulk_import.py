@@ -4,30 +4,24 @@ created, changed ones updated, the rest left alone."""
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import Table as SqlTable
-from sqlalchemy import insert, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import Organization
+from marketplace.catalog.bulk_write import insert_listings
 from marketplace.catalog.codec import parse_offers, parse_tiers
 from marketplace.catalog.hs_sections import section_of
-from marketplace.catalog.models import (
-    Category,
-    IncotermOffer,
-    Listing,
-    ListingAudience,
-    ListingStatus,
-    ListingTranslation,
-    PriceTier,
-)
+from marketplace.catalog.models import Category, Listing
 from marketplace.catalog.schemas import ListingIn, TranslationQuery
-from marketplace.catalog.search_index import reindex
+from marketplace.catalog.search_index import EuroRates
 from marketplace.catalog.service import ListingPlan, apply_listing, buyers_by_slug, listing_data, plan_listing
 from marketplace.catalog.table import Table
 from marketplace.errors import DomainError, Invalid
@@ -52,7 +46,11 @@ COLUMNS = (
 )
 """The columns besides `title_<locale>` and `description_<locale>`, in the order an export writes them."""
 REQUIRED = ("sku", "hs_code", "moq", "price_tiers", "incoterms")
+_SLUG_SEPARATORS = re.compile(r"[;,\s]+")
 TEXT_COLUMN = re.compile(r"(title|description)_([a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,2})")
+EXAMPLE_SKU = "EXAMPLE-6204"
+"""The SKU of the template's example row. A row with it is refused: an example left in a filled-in template
+never becomes a listing."""
 MAX_REPORTED = 200
 """Bad rows listed in a report; the rest are only counted."""
 CHUNK = 2000
@@ -159,15 +157,20 @@ def _text_locale(name: str) -> str | None:
         return None
 
 
+def _slugs(cell: str) -> list[str]:
+    """The organization slugs of an `audience` cell (separated by semicolons, commas or spaces)."""
+    return [s for s in _SLUG_SEPARATORS.split(cell) if s] if cell else []
+
+
 def row_listing(cells: dict[str, str], locales: dict[str, str]) -> ListingIn:
     """One row as the listing it asks for (the same forms as the exporter's page). Raises ValidationError
     or Invalid. `locales` maps text columns to their locale."""
     fields: dict[str, object] = {
         k: cells.get(k, "") for k in COLUMNS if k not in ("price_tiers", "incoterms", "audience")
     }
-    fields["price_tiers"] = parse_tiers(cells.get("price_tiers", ""), "en")
+    fields["price_tiers"] = parse_tiers(cells.get("price_tiers", ""))
     fields["incoterms"] = parse_offers(cells.get("incoterms", ""))
-    fields["audience"] = [s for s in re.split(r"[;,\s]+", cells.get("audience", "")) if s]
+    fields["audience"] = _slugs(cells.get("audience", ""))
     texts: dict[str, dict[str, str]] = {}
     for column, locale in locales.items():
         value = cells.get(column, "")
@@ -226,11 +229,44 @@ class _Catalog:
         return self.categories[code]
 
 
+_pauses = 0
+_resume = False
+_pause_guard = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused (in the whole process) while the block runs, and resumed when the last
+    such block ends. A large file's rows, listings and plans are millions of objects that live until the
+    import ends: the collector would walk them again and again, half the time of checking the file. They are
+    freed by their reference counts; the few cycles anything makes meanwhile are collected afterwards."""
+    global _pauses, _resume
+    with _pause_guard:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_guard:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()
+
+
 def import_table(
     session: Session, org: Organization, table: Table, *, dry_run: bool = False, progress: Progress | None = None
 ) -> ImportReport:
     """Check every row of `table`; if all are good (and not `dry_run`), write them. The caller commits;
     with problems nothing has been written."""
+    with collector_paused():
+        return _import_table(session, org, table, dry_run, progress)
+
+
+def _import_table(
+    session: Session, org: Organization, table: Table, dry_run: bool, progress: Progress | None
+) -> ImportReport:
     report = ImportReport(rows=len(table.rows), dry_run=dry_run)
     report.problems = check_header(table.header)
     if report.problems:
@@ -243,13 +279,16 @@ def import_table(
     for n, i, reason in table.cell_errors:
         cell_problems.setdefault(n, []).append(Problem(n, table.header[i], reason))
     records = [(n, dict(zip(table.header, cells, strict=False))) for n, cells in table.rows]
-    slugs = [s for _, cells in records for s in re.split(r"[;,\s]+", cells.get("audience", "")) if s]
+    slugs = [s for _, cells in records if cells.get("audience") for s in _slugs(cells["audience"])]
     catalog = _Catalog(session, org, slugs)
     plans: list[tuple[ListingIn, ListingPlan, Listing | None]] = []
     first_row: dict[str, int] = {}
     for done, (n, cells) in enumerate(records, start=1):
         sku = cells.get("sku", "").strip()
-        if sku in first_row:
+        if sku.upper() == EXAMPLE_SKU:
+            example = Invalid("this is the template's example row: delete it, or give it a SKU and texts of yours")
+            problems = [Problem(n, columns["sku"], example)]
+        elif sku in first_row:
             clash = Invalid("SKU %(sku)s is also on row %(row)s", sku=sku, row=first_row[sku])
             problems = [Problem(n, columns["sku"], clash)]
         else:
@@ -277,13 +316,11 @@ def import_table(
         apply_listing(session, org, data, listing)
         if progress and done % 500 == 0:
             progress(done, total)
-    created: list[int] = []
-    for start in range(0, len(new), CHUNK):
-        created += _insert(session, org, new[start : start + CHUNK])
+    to_eur = EuroRates()
+    for start in range(0, len(new), CHUNK):  # with their search rows; the updates are indexed by the ORM's hooks
+        insert_listings(session, org.id, new[start : start + CHUNK], to_eur=to_eur)
         if progress:
             progress(len(changed) + min(start + CHUNK, len(new)), total)
-    session.flush()
-    reindex(session, created)  # the updates above are indexed by the session's hooks; these inserts bypass them
     return report
 
 
@@ -325,70 +362,3 @@ def _check_row(
         return [Problem(n, _column_of((exc.field or "sku").split("."), columns), exc)]
     plans.append((data, plan, listing))
     return []
-
-
-def _insert(session: Session, org: Organization, batch: list[tuple[ListingIn, ListingPlan]]) -> list[int]:
-    """New listings and their children in a few statements (the rows `apply_listing` would have written):
-    COPY on PostgreSQL, multi-row inserts elsewhere. Returns their ids."""
-    now = datetime.now(UTC)
-    values = [
-        {
-            **plan.fields,
-            "organization_id": org.id,
-            "created_at": now,
-            "updated_at": now,
-            "published_at": now if data.status == ListingStatus.PUBLISHED else None,
-        }
-        for data, plan in batch
-    ]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        ids = list(
-            session.scalars(
-                text("SELECT nextval(pg_get_serial_sequence('listings', 'id')) FROM generate_series(1, :n)"),
-                {"n": len(values)},
-            )
-        )
-        for listing_id, row in zip(ids, values, strict=True):
-            row["id"] = listing_id
-        _copy(session, Listing.__table__, values)
-    else:
-        ids = list(session.scalars(insert(Listing).returning(Listing.id, sort_by_parameter_order=True), values))
-    children: dict[SqlTable, list[dict[str, object]]] = {
-        PriceTier.__table__: [],
-        IncotermOffer.__table__: [],
-        ListingTranslation.__table__: [],
-        ListingAudience.__table__: [],
-    }
-    for listing_id, (data, plan) in zip(ids, batch, strict=True):
-        children[PriceTier.__table__] += [
-            {"listing_id": listing_id, "min_quantity": t.min_quantity, "unit_price_minor": p.minor}
-            for t, p in zip(data.price_tiers, plan.prices, strict=True)
-        ]
-        children[IncotermOffer.__table__] += [
-            {"listing_id": listing_id, "rule": o.rule, "place": o.place, "position": i}
-            for i, o in enumerate(data.incoterms)
-        ]
-        children[ListingTranslation.__table__] += [
-            {"listing_id": listing_id, "locale": loc, "title": t.title, "description": t.description}
-            for loc, t in data.translations.items()
-        ]
-        children[ListingAudience.__table__] += [
-            {"listing_id": listing_id, "organization_id": org_id} for org_id in plan.audience
-        ]
-    for table, rows in children.items():
-        if rows and postgres:
-            _copy(session, table, rows)
-        elif rows:
-            session.execute(insert(table), rows)
-    return ids
-
-
-def _copy(session: Session, table: SqlTable, rows: list[dict[str, object]]) -> None:
-    """`rows` into `table` with PostgreSQL's COPY, on the session's connection (so in its transaction)."""
-    columns = list(rows[0])
-    connection = session.connection().connection.driver_connection
-    names = ", ".join(columns)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in columns])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from marketplace.errors import Invalid
+from marketplace.pricing.money import AMOUNT
 from marketplace.validate import localized_amount
 
 TIERS_EXAMPLE = "1:12.50;100:11.90"
@@ -13,20 +14,33 @@ OFFERS_EXAMPLE = "FOB Hamburg;CIF Yokohama"
 _TIER = re.compile(r"\s*([0-9]{1,10})\s*:\s*([^;:]+?)\s*")
 
 
-def parse_tiers(text: str, locale: str = "en") -> list[dict[str, object]]:
-    """`1:12.50;100:11.90` as tiers (minimum quantity, unit price as text); amounts may be written in
-    `locale` (`1:12,50` in German). The schema checks the values."""
+def parse_tiers(text: str, locale: str | None = None) -> list[dict[str, object]]:
+    """`1:12.50;100:11.90` as tiers (minimum quantity, unit price as text); the schema checks the values.
+    On a page in `locale`, amounts may be written as there (`1:12,50` in German); without a locale (the
+    import file) the file's one form holds in every language: a decimal point, no thousands separators."""
     tiers: list[dict[str, object]] = []
     for part in filter(str.strip, text.split(";")):
         match = _TIER.fullmatch(part)
         if match is None:
             raise Invalid(
-                "write price tiers as minimum quantity:unit price, separated by semicolons, such as 1:12.50;100:11.90",
+                "write price tiers as minimum quantity:unit price, separated by semicolons, such as %(example)s",
                 "price_tiers",
+                example=TIERS_EXAMPLE,
             )
-        tiers.append({"min_quantity": int(match[1]), "unit_price": localized_amount(match[2], locale)})
+        price = match[2]
+        if locale is not None:
+            price = localized_amount(price, locale)
+        elif not AMOUNT.fullmatch(price):
+            raise Invalid(
+                "write the price %(price)s as digits with a decimal point, without a comma or thousands "
+                "separators, such as %(example)s",
+                "price_tiers",
+                price=price,
+                example=TIERS_EXAMPLE,
+            )
+        tiers.append({"min_quantity": int(match[1]), "unit_price": price})
     if not tiers:
-        raise Invalid("at least one price tier is required, such as 1:12.50", "price_tiers")
+        raise Invalid("at least one price tier is required, such as %(example)s", "price_tiers", example="1:12.50")
     return tiers
 
 
@@ -37,12 +51,17 @@ def parse_offers(text: str) -> list[dict[str, str]]:
         rule, _, place = part.strip().partition(" ")
         if not place.strip():
             raise Invalid(
-                "write each Incoterm with its named place, separated by semicolons, such as FOB Hamburg;CIF Yokohama",
+                "write each Incoterm with its named place, separated by semicolons, such as %(example)s",
                 "incoterms",
+                example=OFFERS_EXAMPLE,
             )
         offers.append({"rule": rule.upper(), "place": place.strip()})
     if not offers:
-        raise Invalid("at least one Incoterm with its named place is required, such as FOB Hamburg", "incoterms")
+        raise Invalid(
+            "at least one Incoterm with its named place is required, such as %(example)s",
+            "incoterms",
+            example="FOB Hamburg",
+        )
     return offers
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 SECTIONS: tuple[tuple[str, str, dict[str, str]], ...] = (
     (
         "I",
@@ -161,7 +163,12 @@ SECTIONS: tuple[tuple[str, str, dict[str, str]], ...] = (
 
 def section_of(hs_code: str) -> str:
     """The code of the section an HS code's chapter (its first two digits) falls in."""
-    chapter = int(hs_code[:2])
+    return _section_of_chapter(hs_code[:2])
+
+
+@lru_cache(maxsize=128)
+def _section_of_chapter(digits: str) -> str:
+    chapter = int(digits)
     for code, chapters, _names in SECTIONS:
         low, high = (int(x) for x in chapters.split("-"))
         if low <= chapter <= high:

@@ -5,7 +5,7 @@ search in the same session), so every writer keeps it in step; bulk inserts that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -31,6 +31,7 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.search_counts import forget
 from marketplace.catalog.textsearch import document
+from marketplace.db import copy_rows, on_postgres
 from marketplace.errors import Invalid
 from marketplace.pricing.fx import EcbRates, RateProvider, RateSnapshot
 from marketplace.pricing.money import Money
@@ -70,7 +71,52 @@ def _micros(moment: datetime | None) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def search_rows(connection: Connection | Session, listing_ids: list[int], rates: RateProvider) -> list[dict[str, Any]]:
+class EuroRates:
+    """Each currency's reference rate to EUR, asked of `rates` once (None: the currency has none)."""
+
+    def __init__(self, rates: RateProvider | None = None) -> None:
+        self.rates = rates or _default_rates()
+        self.known: dict[str, RateSnapshot | None] = {}
+
+    def __call__(self, currency: str) -> RateSnapshot | None:
+        if currency not in self.known:
+            try:
+                self.known[currency] = self.rates.rate(currency, "EUR")
+            except Invalid:
+                self.known[currency] = None
+        return self.known[currency]
+
+
+def search_row(
+    listing: Mapping[str, Any], texts: Iterable[tuple[str, str, str]], rules: Iterable[str], to_eur: EuroRates
+) -> dict[str, Any]:
+    """The search row of one listing: `listing` its columns as the listings table holds them (with `id`),
+    `texts` its translations as (locale, title, description), `rules` the Incoterm rules it offers."""
+    own = sorted(texts)
+    offered = 0
+    for rule in rules:
+        if rule in INCOTERMS:
+            offered |= incoterm_bit(rule)
+    rate = to_eur(listing["currency"])
+    price = Money(listing["price_minor"], listing["currency"])
+    return {
+        "listing_id": listing["id"],
+        "state": _state(listing["status"], listing["visibility"]),
+        "organization_id": listing["organization_id"],
+        "category_id": listing["category_id"],
+        "origin": listing["origin"],
+        "hs_code": listing["hs_code"],
+        "incoterms": offered,
+        "moq": listing["moq"],
+        "lead_time_days": listing["lead_time_days"],
+        "price_eur_micro": eur_micro(price, rate) if rate else UNPRICED,
+        "published_us": _micros(listing["published_at"]),
+        "title_terms": document([(title, locale) for locale, title, _ in own] + [(listing["sku"], "")]),
+        "body_terms": document([(text, locale) for locale, _, text in own]),
+    }
+
+
+def search_rows(connection: Connection | Session, listing_ids: list[int], to_eur: EuroRates) -> list[dict[str, Any]]:
     """The search rows of the listings `listing_ids` (those that exist), read with plain queries."""
     lst = Listing.__table__
     tr = ListingTranslation.__table__
@@ -81,38 +127,23 @@ def search_rows(connection: Connection | Session, listing_ids: list[int], rates:
         select(tr.c.listing_id, tr.c.locale, tr.c.title, tr.c.description).where(tr.c.listing_id.in_(listing_ids))
     ):
         texts.setdefault(row.listing_id, []).append((row.locale, row.title, row.description))
-    offers: dict[int, int] = {}
+    rules: dict[int, list[str]] = {}
     for row in connection.execute(select(of.c.listing_id, of.c.rule).where(of.c.listing_id.in_(listing_ids))):
-        if row.rule in INCOTERMS:
-            offers[row.listing_id] = offers.get(row.listing_id, 0) | incoterm_bit(row.rule)
-    to_eur: dict[str, RateSnapshot | None] = {}
-    rows = []
-    for x in listings:
-        if x["currency"] not in to_eur:
-            try:
-                to_eur[x["currency"]] = rates.rate(x["currency"], "EUR")
-            except Invalid:
-                to_eur[x["currency"]] = None
-        rate = to_eur[x["currency"]]
-        own = sorted(texts.get(x["id"], []))
-        rows.append(
-            {
-                "listing_id": x["id"],
-                "state": _state(x["status"], x["visibility"]),
-                "organization_id": x["organization_id"],
-                "category_id": x["category_id"],
-                "origin": x["origin"],
-                "hs_code": x["hs_code"],
-                "incoterms": offers.get(x["id"], 0),
-                "moq": x["moq"],
-                "lead_time_days": x["lead_time_days"],
-                "price_eur_micro": eur_micro(Money(x["price_minor"], x["currency"]), rate) if rate else UNPRICED,
-                "published_us": _micros(x["published_at"]),
-                "title_terms": document([(title, locale) for locale, title, _ in own] + [(x["sku"], "")]),
-                "body_terms": document([(text, locale) for locale, _, text in own]),
-            }
-        )
-    return rows
+        rules.setdefault(row.listing_id, []).append(row.rule)
+    return [search_row(x, texts.get(x["id"], []), rules.get(x["id"], []), to_eur) for x in listings]
+
+
+def store_rows(session: Session | Connection, rows: list[dict[str, Any]]) -> None:
+    """Add search rows (of listings that have none) in the caller's transaction: with COPY on PostgreSQL
+    (its tsvector columns are generated there from the term columns), else with INSERTs (SQLite's
+    triggers put them in the FTS5 index)."""
+    if not rows:
+        return
+    forget(session.connection() if isinstance(session, Session) else session)
+    if on_postgres(session):
+        copy_rows(session, ListingSearch.__table__, rows)
+    else:
+        session.execute(insert(ListingSearch.__table__), rows)
 
 
 @cache
@@ -123,7 +154,7 @@ def _default_rates() -> RateProvider:
 def reindex(session: Session | Connection, listing_ids: Iterable[int], rates: RateProvider | None = None) -> int:
     """Rewrite the search rows of `listing_ids` from the listings as stored (a listing that no longer
     exists loses its row). For bulk writers that bypass the ORM; returns the number of rows written."""
-    rates = rates or _default_rates()
+    to_eur = EuroRates(rates)
     ids = sorted(set(listing_ids))
     if ids:
         forget(session.connection() if isinstance(session, Session) else session)
@@ -131,10 +162,9 @@ def reindex(session: Session | Connection, listing_ids: Iterable[int], rates: Ra
     written = 0
     for start in range(0, len(ids), _BATCH):
         part = ids[start : start + _BATCH]
-        rows = search_rows(session, part, rates)
+        rows = search_rows(session, part, to_eur)
         session.execute(delete(table).where(table.c.listing_id.in_(part)))
-        if rows:
-            session.execute(insert(table), rows)
+        store_rows(session, rows)
         written += len(rows)
     return written
 

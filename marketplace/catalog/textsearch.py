@@ -5,7 +5,10 @@ of every translation (each with its own language's stemmer); a query with the bu
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterable
 from functools import cache, lru_cache
+from itertools import chain
 
 import snowballstemmer
 
@@ -53,15 +56,20 @@ MAX_TERM = 60
 """Longer words are cut: nobody searches for them whole, and index entries stay small."""
 
 
-@cache
+_local = threading.local()
+
+
 def _stemmer(language: str) -> snowballstemmer.Stemmer | None:
+    """This thread's stemmer for `language`: a stemmer keeps the word it works on, so threads (an import job
+    beside the requests' searches) must not share one."""
     name = _LANGUAGES.get(language)
-    return snowballstemmer.stemmer(name) if name else None
-
-
-def language_of(locale: str) -> str:
-    """`pt_BR` -> `pt`."""
-    return locale.replace("-", "_").split("_")[0].lower()
+    if name is None:
+        return None
+    mine: dict[str, snowballstemmer.Stemmer] = _local.__dict__.setdefault("stemmers", {})
+    found = mine.get(name)
+    if found is None:
+        found = mine[name] = snowballstemmer.stemmer(name)
+    return found
 
 
 def words(text: str) -> list[str]:
@@ -78,20 +86,67 @@ def bigrams(run: str) -> list[str]:
     return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-@lru_cache(maxsize=1 << 16)
-def _terms(word: str, language: str) -> tuple[str, ...]:
-    """Remembered: stemming is slow and a catalog's vocabulary small, so indexing a million listings meets
-    the same words again and again."""
+def _word_terms(word: str, language: str) -> tuple[str, ...]:
     if is_cjk(word):
         return tuple(bigrams(word))
     stemmer = _stemmer(language)
     if stemmer is None:
         return (word,)
-    stem = stemmer.stemWord(word)
+    stem = _stemmed(stemmer, word)
     if language not in COMPOUNDING or len(word) < MIN_COMPOUND:
         return (stem,)
-    heads = (stemmer.stemWord(word[i:]) for i in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1))
+    heads = (_stemmed(stemmer, word[i:]) for i in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1))
     return tuple(dict.fromkeys([stem, *heads]))
+
+
+def _stemmed(stemmer: snowballstemmer.Stemmer, word: str) -> str:
+    """`stemmer.stemWord(word)`; numbers, which every Snowball stemmer leaves as they are, without asking it
+    (a catalog has as many numbers as products)."""
+    return word if word.isdigit() and word.isascii() else stemmer.stemWord(word)
+
+
+_terms = lru_cache(maxsize=1 << 16)(_word_terms)
+"""Remembered: stemming is slow and a catalog's vocabulary small, so indexing a million listings meets
+the same words again and again."""
+
+_KNOWN: dict[str, dict[str, tuple[str, ...]]] = {}
+"""Per language, each word (as `_RUN` finds it) with its terms: what `_terms` remembers for queries, for the
+indexing loop, where a plain dictionary lookup costs less than a call."""
+MAX_KNOWN = 1 << 16
+"""Words remembered per language before that language's memory is cleared."""
+SHORT_TEXT = 200
+"""Texts up to this long (titles) have their terms remembered whole: a catalog repeats them."""
+
+
+@cache
+def language_of(locale: str) -> str:
+    """`pt_BR` -> `pt`."""
+    return locale.replace("-", "_").split("_")[0].lower()
+
+
+def _term_runs(text: str, language: str) -> list[tuple[str, ...]]:
+    """The terms of each word of `text`, in order."""
+    known = _KNOWN.get(language)
+    if known is None:
+        known = _KNOWN[language] = {}
+    found = _RUN.findall(text.casefold())
+    try:
+        return list(map(known.__getitem__, found))
+    except KeyError:
+        if len(known) > MAX_KNOWN:
+            known.clear()
+        runs = []
+        for word in found:
+            terms = known.get(word)
+            if terms is None:
+                terms = known[word] = _word_terms(word[:MAX_TERM], language)
+            runs.append(terms)
+        return runs
+
+
+@lru_cache(maxsize=1 << 13)
+def _short_text_terms(text: str, language: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(chain.from_iterable(_term_runs(text, language))))
 
 
 def word_stem(word: str, locale: str) -> str:
@@ -101,17 +156,19 @@ def word_stem(word: str, locale: str) -> str:
 
 def tokens(text: str, locale: str) -> list[str]:
     """The search terms of `text` written in `locale`, in order, repeats kept."""
-    language = language_of(locale)
-    return [term for word in words(text) for term in _terms(word, language)]
+    return list(chain.from_iterable(_term_runs(text, language_of(locale))))
 
 
 def document(texts: list[tuple[str, str]]) -> str:
     """The terms of several (text, locale) pairs, each once, separated by spaces: what is indexed."""
-    seen: dict[str, None] = {}
+    runs: list[Iterable[str]] = []
     for text, locale in texts:
-        for term in tokens(text, locale):
-            seen.setdefault(term, None)
-    return " ".join(seen)
+        language = language_of(locale)
+        if len(text) <= SHORT_TEXT:
+            runs.append(_short_text_terms(text, language))
+        else:
+            runs.extend(_term_runs(text, language))
+    return " ".join(dict.fromkeys(chain.from_iterable(runs)))
 
 
 def query_terms(text: str, locale: str) -> list[tuple[tuple[str, ...], str | None]]:

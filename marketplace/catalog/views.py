@@ -18,7 +18,7 @@ from marketplace.catalog.bulk_import import ImportReport, Problem, import_table
 from marketplace.catalog.categories import category_tree
 from marketplace.catalog.codec import OFFERS_EXAMPLE, TIERS_EXAMPLE, parse_offers, parse_tiers
 from marketplace.catalog.images import image_json
-from marketplace.catalog.import_jobs import BACKGROUND_ROWS, launch, own_job, report_of, start_job
+from marketplace.catalog.import_jobs import BACKGROUND_ROWS, fail_if_gone, launch, own_job, report_of, start_job
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn, SearchQuery
 from marketplace.catalog.search import SORTS, SearchResult, cursor_key
@@ -259,6 +259,8 @@ def _import_page(report: ImportReport | None = None, status: int = 200) -> Any:
             **_report_context(report),
             max_mb=MAX_FILE_BYTES // (1024 * 1024),
             max_rows=MAX_ROWS,
+            tiers_example=TIERS_EXAMPLE,
+            offers_example=OFFERS_EXAMPLE,
         ),
         status,
     )
@@ -301,6 +303,8 @@ def import_job(job_id: int) -> Any:
     """A large file's import: its progress while it runs (the page reloads itself), then its report."""
     org = require(current_user(), OrgKind.EXPORTER)
     job = own_job(db(), org, job_id)
+    if fail_if_gone(db(), job):
+        db().commit()
     report = report_of(job.report) if job.report is not None else None
     status = 400 if report is not None and not report.ok else 200
     return render_template("catalog/import_job.html", job=job, **_report_context(report)), status

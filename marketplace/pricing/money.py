@@ -27,6 +27,7 @@ def check_currency(code: str) -> str:
     return code
 
 
+@lru_cache(maxsize=1024)
 def exponent(currency: str) -> int:
     """Digits after the decimal point (EUR 2, JPY 0)."""
     return get_currency_precision(currency)

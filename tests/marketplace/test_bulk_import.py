@@ -7,19 +7,25 @@ import csv
 import io
 import os
 import subprocess
+import sys
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import Organization, Role
+from marketplace import create_app
+from marketplace.accounts.models import Organization, Role, User
 from marketplace.accounts.service import create_user
 from marketplace.catalog.bulk_export import export_rows
 from marketplace.catalog.bulk_import import MAX_REPORTED, import_table
-from marketplace.catalog.import_jobs import BACKGROUND_ROWS
-from marketplace.catalog.models import Listing, ListingSearch
+from marketplace.catalog.import_jobs import BACKGROUND_ROWS, _Claim, fail_if_gone, report_of, start_job
+from marketplace.catalog.models import ImportJob, Listing, ListingSearch
+from marketplace.catalog.search_index import FULLTEXT_TABLE, EuroRates, search_rows
 from marketplace.catalog.table import MAX_FILE_BYTES, read_table, write_table
 from marketplace.platform import Platform
 from tests.conftest import PASSWORD, Orgs, org_of
@@ -135,8 +141,26 @@ def test_a_bad_row_blocks_the_file_then_the_fixed_file_imports_once(
     assert count(platform, slug) == 6
     with platform.db.session() as s:  # the bulk-written listings are in the search index too
         org = s.scalar(select(Organization).where(Organization.slug == slug))
-        ids = select(Listing.id).where(Listing.organization_id == org.id)
-        assert s.scalar(select(func.count()).select_from(ListingSearch).where(ListingSearch.listing_id.in_(ids))) == 6
+        assert_indexed_as_stored(s, org.id, 6)
+        found = s.scalars(text(f"SELECT rowid FROM {FULLTEXT_TABLE} WHERE {FULLTEXT_TABLE} MATCH 'kugellag'")).all()
+        assert {x.sku for x in s.scalars(select(Listing).where(Listing.id.in_(found)))} >= {"BRG-001", "BRG-900"}
+
+
+def assert_indexed_as_stored(session: Session, org_id: int, listings: int) -> None:
+    """The search rows of the organization's listings, which the import built from the rows it wrote, are
+    the rows the search index builds from the listings as stored."""
+    ids = list(session.scalars(select(Listing.id).where(Listing.organization_id == org_id)))
+    stored = {r["listing_id"]: r for r in search_rows(session, ids, EuroRates())}
+    table = ListingSearch.__table__
+    written = (
+        session.execute(
+            select(*(table.c[name] for name in next(iter(stored.values())))).where(table.c.listing_id.in_(ids))
+        )
+        .mappings()
+        .all()
+    )
+    assert len(written) == len(stored) == listings
+    assert {r["listing_id"]: dict(r) for r in written} == stored
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
@@ -422,14 +446,71 @@ def test_who_may_import(app, platform: Platform, orgs: Orgs) -> None:  # type: i
     assert upload(without_csrf, "wrong", "c.csv", file_bytes(GOOD)).status_code == 400
 
 
-def test_the_template_file_imports(app, platform: Platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_templates_example_row_is_refused_and_the_filled_template_imports(  # type: ignore[no-untyped-def]
+    app, platform: Platform, orgs: Orgs, kind: str
+) -> None:
     exporter = orgs.exporter()
     client = app.test_client()
     csrf = login_en(client, exporter)
-    template = client.get("/listings/import/template.csv")
+    template = client.get(f"/listings/import/template.{kind}")
     assert template.status_code == 200
-    response = upload(client, csrf, "template.csv", template.data)
-    assert response.status_code == 200 and "1 created, 0 updated, 0 unchanged" in response.text
+    table = read_table(io.BytesIO(template.data), f"t.{kind}")
+    example = dict(zip(table.header, table.rows[0][1], strict=True))
+    assert example["sku"].startswith("EXAMPLE") and example["title_en"].startswith("EXAMPLE")
+    mine = {**example, "sku": "BRG-6204", "title_en": "Deep groove ball bearing 6204", "title_de": "Rillenkugellager"}
+
+    forgotten = upload(client, csrf, f"t.{kind}", table_bytes(table.header, [example, mine], kind))
+    assert forgotten.status_code == 400
+    assert "row 2, column sku: this is the template&#39;s example row: delete it" in forgotten.text
+    assert count(platform, org_of(platform, exporter).slug) == 0
+    filled = upload(client, csrf, f"t.{kind}", table_bytes(table.header, [mine], kind))
+    assert filled.status_code == 200 and "1 created, 0 updated, 0 unchanged" in filled.text
+    assert count(platform, org_of(platform, exporter).slug) == 1
+
+
+def table_bytes(header: list[str], rows: list[dict[str, str]], kind: str) -> bytes:
+    buffer = io.BytesIO()
+    write_table(buffer, f"x.{kind}", header, [[r[name] for name in header] for r in rows])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("cell", "price"),
+    [
+        ("100:1,240", "1,240"),
+        ("1:12,50", "12,50"),
+        ("1:1.240,50", "1.240,50"),
+        ("1:1 240", "1 240"),
+        ("1:12.50 €", "12.50 €"),
+    ],
+)
+def test_a_price_with_a_comma_or_separators_is_refused_in_every_language(
+    platform: Platform, orgs: Orgs, cell: str, price: str
+) -> None:
+    with platform.db.session() as s:
+        report = _import(s, org_of(platform, orgs.exporter()), [row("P-1", price_tiers=cell, moq="1")])
+    assert [p.text() for p in report.problems] == [
+        f"row 2, column price_tiers: write the price {price} as digits with a decimal point, without a comma or "
+        "thousands separators, such as 1:12.50;100:11.90"
+    ]
+
+
+@pytest.mark.parametrize(("lang", "comma"), [("en", "12,50"), ("de", "12,50"), ("ja", "12,50")])
+def test_the_pages_price_hint_shows_the_one_accepted_form(app, orgs: Orgs, lang: str, comma: str) -> None:  # type: ignore[no-untyped-def]
+    """The file takes `1:12.50` in every language: the page's hint and its refusals say so, none shows a
+    decimal comma."""
+    client = app.test_client()
+    csrf = login(client, orgs.exporter())
+    page = client.get(f"/listings/import?lang={lang}")
+    assert page.text.count("1:12.50;100:11.90") == 2 and comma not in page.text
+    refused = upload(client, csrf, "c.csv", file_bytes([row("P-1", price_tiers="1:12,50;100:11,90")]))
+    report = refused.text.split('enctype="multipart/form-data"')[0]
+    assert refused.status_code == 400 and "1:12.50;100:11.90" in report and "12,50" in report  # the price refused
+    assert "11,90" not in refused.text
+    missing = upload(client, csrf, "c.csv", file_bytes([row("P-1", price_tiers=";")]))
+    report = missing.text.split('enctype="multipart/form-data"')[0]
+    assert missing.status_code == 400 and "1:12.50" in report and comma not in missing.text
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
@@ -446,6 +527,8 @@ def test_the_main_case_on_postgresql(pg_platform: Platform, tmp_path: Path) -> N
     with pg_platform.db.session() as s:
         first = _import(s, exporter, rows)
         assert (first.created, first.unchanged) == (300, 0)
+    with pg_platform.db.session() as s:
+        assert_indexed_as_stored(s, exporter.id, 300)
     with pg_platform.db.session() as s:
         again = _import(s, exporter, rows)
         assert (again.created, again.updated, again.unchanged) == (0, 0, 300)
@@ -492,3 +575,139 @@ def test_a_large_bad_file_imports_nothing_and_the_job_page_says_why(app, platfor
     assert page.status_code == 400
     assert "Es wurde nichts importiert." in page.text and "Zeile 3, Spalte price_tiers: " in page.text
     assert count(platform, org_of(platform, exporter).slug) == 0
+
+
+# -- jobs whose process ended ----------------------------------------------------------------------
+
+RUNNER_THAT_CRASHES = """
+import sys, time
+from marketplace.catalog.import_jobs import launch
+from marketplace.db import Database
+
+launch(Database(sys.argv[1]), int(sys.argv[2]))
+time.sleep(600)  # killed while the job runs
+"""
+
+
+def queue_job(platform: Platform, user: User, rows: list[list[str]]) -> int:
+    with platform.db.session() as s:
+        member = s.merge(user)
+        job = start_job(
+            s,
+            member,
+            s.get(Organization, member.organization_id),
+            "big.csv",
+            file_bytes(rows),
+            len(rows),
+            dry_run=False,
+        )
+        return job.id
+
+
+def job_row(platform: Platform, job_id: int) -> ImportJob:
+    with platform.db.session() as s:
+        job = s.get(ImportJob, job_id)
+        s.expunge(job)
+        return job
+
+
+def age(platform: Platform, job_id: int, ago: timedelta = timedelta(hours=1)) -> None:
+    """As if the job had been queued `ago` (by default past the seconds a job of a live process may take to
+    start)."""
+    with platform.db.session() as s:
+        s.execute(update(ImportJob).where(ImportJob.id == job_id).values(created_at=datetime.now(UTC) - ago))
+
+
+def crash_while_running(platform: Platform, job_id: int, before_kill: Callable[[], None] = lambda: None) -> None:
+    """Run the job in a process of its own and kill it (SIGKILL: no clean-up of any kind) while it runs."""
+    runner = subprocess.Popen(
+        [sys.executable, "-c", RUNNER_THAT_CRASHES, platform.config.database_url, str(job_id)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while job_row(platform, job_id).status == "queued":
+            assert runner.poll() is None and time.monotonic() < deadline, "the runner did not start the job"
+            time.sleep(0.05)
+        assert job_row(platform, job_id).status == "running"
+        before_kill()
+    finally:
+        runner.kill()
+        runner.wait(30)
+    assert job_row(platform, job_id).status == "running"  # what the process left behind
+
+
+def wait_for_report(client, job_page: str):  # type: ignore[no-untyped-def]
+    page = client.get(job_page)
+    deadline = time.monotonic() + 30
+    while 'http-equiv="refresh"' in page.text:
+        assert time.monotonic() < deadline, "the job page still says the import runs"
+        time.sleep(0.2)
+        page = client.get(job_page)
+    return page
+
+
+def test_a_job_whose_process_crashed_is_failed_when_its_page_is_viewed(app, platform: Platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
+    exporter = orgs.exporter()
+    rows = [row(f"CRASH-{n:05d}", status="draft") for n in range(6000)]
+    job_id = queue_job(platform, exporter, rows)
+    crash_while_running(platform, job_id)
+    client = app.test_client()
+    csrf = login_en(client, exporter)
+    age(platform, job_id, timedelta(seconds=1))
+    assert 'http-equiv="refresh"' in client.get(f"/listings/import/{job_id}").text  # a second old: may be starting
+    age(platform, job_id)
+    page = wait_for_report(client, f"/listings/import/{job_id}")
+    assert page.status_code == 400
+    assert "the import stopped before it finished: the server running it was stopped or restarted." in page.text
+    assert "Nothing was imported" in page.text
+    job = job_row(platform, job_id)
+    assert job.status == "failed" and job.content is None and job.finished_at is not None
+    assert count(platform, org_of(platform, exporter).slug) == 0
+    retried = upload(client, csrf, "big.csv", file_bytes(rows[: BACKGROUND_ROWS + 1]))
+    assert "created" in wait_for_report(client, retried.headers["Location"]).text  # the exporter can retry
+
+
+def test_a_server_start_fails_the_jobs_left_running_and_keeps_its_own(platform: Platform, orgs: Orgs) -> None:
+    exporter = orgs.exporter()
+    left, own = (queue_job(platform, exporter, [row("LEFT-1")]) for _ in range(2))
+    with platform.db.session() as s:
+        s.execute(update(ImportJob).where(ImportJob.id.in_((left, own))).values(status="running"))
+    age(platform, left)
+    age(platform, own)
+    claim = _Claim(platform.db, own)  # `own` is run by a thread of this process
+    try:
+        create_app(platform=platform)
+        assert job_row(platform, left).status == "failed"
+        assert job_row(platform, own).status == "running"
+    finally:
+        claim.release()
+    with platform.db.session() as s:
+        assert fail_if_gone(s, s.get(ImportJob, own))
+    assert job_row(platform, own).status == "failed"
+    report = report_of(job_row(platform, left).report)  # type: ignore[arg-type]
+    assert report.problems[0].text().startswith("the import stopped before it finished")
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_job_running_in_another_process_is_left_alone_until_that_process_dies(
+    pg_app, pg_platform: Platform
+) -> None:  # type: ignore[no-untyped-def]
+    pg_orgs = Orgs(pg_platform)
+    exporter = pg_orgs.exporter()
+    job_id = queue_job(pg_platform, exporter, [row(f"PGCRASH-{n:05d}") for n in range(20000)])
+    client = pg_app.test_client()
+    login_en(client, exporter)
+
+    def still_running_elsewhere() -> None:
+        age(pg_platform, job_id)
+        page = client.get(f"/listings/import/{job_id}")
+        assert page.status_code == 200 and 'http-equiv="refresh"' in page.text
+        assert job_row(pg_platform, job_id).status == "running"
+
+    crash_while_running(pg_platform, job_id, still_running_elsewhere)
+    page = wait_for_report(client, f"/listings/import/{job_id}")
+    assert page.status_code == 400 and "the import stopped before it finished" in page.text
+    assert job_row(pg_platform, job_id).status == "failed"
+    assert count(pg_platform, org_of(pg_platform, exporter).slug) == 0

@@ -353,3 +353,35 @@ def test_walking_the_order_index_gives_the_same_pages(plat: Platform, monkeypatc
         monkeypatch.setattr(searching, "WALK", walk)
         assert pages(sort) == expected, sort
         assert len(expected) == 9
+
+
+def test_words_stemmed_by_two_threads_at_once_get_their_own_stems() -> None:
+    """An import job indexes while requests search: a stemmer keeps the word it works on, so each thread has
+    its own (a shared one mixed up words, and sometimes failed with an IndexError)."""
+    import sys
+    import threading
+
+    from marketplace.catalog.textsearch import _word_terms
+
+    stems = ["rillenkugellager", "kugellagern", "edelstahlrohre", "sechskantschrauben", "baumwollgarne"]
+    words = [stems[n % len(stems)] for n in range(20_000)]
+    expected = {w: _word_terms(w, "de") for w in stems}
+    wrong: list[str] = []
+
+    def stem(part: list[str]) -> None:
+        try:
+            wrong.extend(w for w in part if _word_terms(w, "de") != expected[w])
+        except Exception as exc:
+            wrong.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=stem, args=(words[i::2],)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []
