@@ -1,8 +1,8 @@
 """search by title first, from the index alone: on PostgreSQL a GIN-indexed `title_vector` (the title
-terms only) beside `terms`, and the long text columns kept out of line (`toast_tuple_target`), so that
-the rows a search counts are small and a match never has to be read back. SQLite's FTS5 table already
-answers title-only matches by column. Listings with texts in a compounding language are indexed again, now
-also by the heads of their compound words ("Rillenkugellager" by "Kugellager" and "Lager").
+terms only) beside `terms`, so that the listings whose titles hold the words are found without reading
+and scoring every match. SQLite's FTS5 table already answers title-only matches by column. Listings with
+texts in a compounding language are indexed again, now also by the heads of their compound words
+("Rillenkugellager" by "Kugellager" and "Lager").
 
 Revision ID: 0009
 Revises: 0008
@@ -18,16 +18,12 @@ branch_labels = None
 depends_on = None
 
 UPGRADE = (
-    "ALTER TABLE listing_search SET (toast_tuple_target = 128)",
     "ALTER TABLE listing_search ADD COLUMN title_vector tsvector GENERATED ALWAYS AS ("
     "array_to_tsvector(string_to_array(title_terms, ' '))) STORED",
     "CREATE INDEX ix_listing_search_title_vector ON listing_search USING gin (title_vector)",
     "ANALYZE listing_search",
 )
-DOWNGRADE = (
-    "ALTER TABLE listing_search DROP COLUMN title_vector",
-    "ALTER TABLE listing_search RESET (toast_tuple_target)",
-)
+DOWNGRADE = ("ALTER TABLE listing_search DROP COLUMN title_vector",)
 
 
 def upgrade() -> None:
