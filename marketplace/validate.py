@@ -16,8 +16,8 @@ from functools import lru_cache
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import NumberFormatError, parse_decimal
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from marketplace.errors import Invalid
@@ -133,7 +133,11 @@ def _amount(value: object) -> Decimal:
     return Decimal(value.strip())
 
 
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema({"type": "string", "pattern": f"^{AMOUNT.pattern}$", "examples": ["12.50"]}),
+]
 """A non-negative decimal given as text ("12.50"): ASCII digits, at most 15 before the point and 6 after."""
 
 
@@ -247,7 +251,12 @@ def localized_amount(text: str, locale: str) -> str:
     """An amount typed in a page in `locale` ("12,50" or "1.234,50" in German) as a plain decimal string
     ("12.50"); text that is not one is returned unchanged, for the schema to refuse."""
     text = text.strip()
-    if not re.fullmatch(r"[0-9.,'\s\u00a0\u202f\u2019]+", text) or (AMOUNT.fullmatch(text) and "," not in text):
+    if AMOUNT.fullmatch(text) and "," not in text:
+        grouped = re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text)
+        if grouped and get_group_symbol(locale) == "." and get_decimal_symbol(locale) != ".":
+            return text.replace(".", "")  # "1.000" on a German page is a thousand
+        return text  # "12.50" is read as typed on every page
+    if not re.fullmatch(r"[0-9.,'\s\u00a0\u202f\u2019]+", text):
         return text
     try:
         value = parse_decimal(text, locale=locale, strict=True)
@@ -279,6 +288,8 @@ def parse_form(schema: type[M], fields: dict[str, object], locale: str) -> M:
             if not value:
                 continue
             kind = _kind(schema, key)
+            if kind is not None:
+                value = unicodedata.normalize("NFKC", value)  # full-width digits, as Japanese input gives them
             if kind is int and re.fullmatch(r"-?[0-9]{1,12}", value):
                 value = int(value)
             elif kind is Decimal:

@@ -3,8 +3,10 @@ timestamps that carry their time zone."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -26,6 +28,10 @@ from tests.marketplace.test_pages import login
         ("12,50", "de", "12.50"),
         ("1.234,50", "de", "1234.50"),
         ("12.50", "de", "12.50"),
+        ("1.000", "de", "1000"),  # a German thousand, not one euro
+        ("1.000.000", "de", "1000000"),
+        ("1.5", "de", "1.5"),
+        ("1.000", "en", "1.000"),
         ("1,234.50", "en", "1234.50"),
         ("1 234,50", "fr", "1 234,50"),  # not the locale's own grouping space: left for the schema to refuse
         ("１２", "ja", "１２"),
@@ -36,6 +42,22 @@ from tests.marketplace.test_pages import login
 )
 def test_amounts_typed_in_a_page_are_read_in_its_language(text: str, locale: str, amount: str) -> None:
     assert localized_amount(text, locale) == amount
+
+
+def test_full_width_digits_from_a_japanese_input_method_are_numbers() -> None:
+    from marketplace.catalog.schemas import SearchQuery
+    from marketplace.validate import parse_form
+
+    query = parse_form(SearchQuery, {"moq_max": "１００", "price_max": "２５００"}, "ja")
+    assert query.moq_max == 100 and query.price_max == Decimal("2500")
+
+
+def test_the_api_documents_amounts_as_decimal_strings(client) -> None:  # type: ignore[no-untyped-def]
+    document = client.get("/api/v1/openapi.json").json
+    text = json.dumps(document)
+    assert '"anyOf": [{"type": "number"}, {"type": "string"}]' not in text.replace("\n", "")
+    tier = document["components"]["schemas"]["TierIn"]["properties"]["unit_price"]
+    assert tier["type"] == "string" and tier["pattern"].startswith("^[0-9]")
 
 
 def test_a_german_exporter_types_prices_with_a_decimal_comma(app, platform, orgs: Orgs, worker) -> None:  # type: ignore[no-untyped-def]
