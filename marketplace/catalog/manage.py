@@ -6,6 +6,7 @@ from typing import Any
 
 from babel.numbers import get_decimal_symbol
 from flask import Blueprint, redirect, render_template, request, url_for
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from i18n import UI_LOCALES
@@ -23,7 +24,7 @@ from marketplace.catalog.service import (
     update_listing,
     view_listing,
 )
-from marketplace.catalog.views import form_choices, listing_form
+from marketplace.catalog.views import form_choices, listing_form, listing_problems
 from marketplace.errors import Invalid
 from marketplace.web import (
     content_locale,
@@ -33,6 +34,7 @@ from marketplace.web import (
     form_of,
     login_required,
     platform,
+    rollback,
     select_locale,
 )
 
@@ -110,18 +112,27 @@ def mine() -> Any:
 @login_required
 def edit(listing_id: int) -> Any:
     listing = own_listing(db(), current_user(), listing_id)
+    values: Any = prefill(listing, select_locale())
+    problems: list[str] = []
     if request.method == "POST":
-        update_listing(db(), current_user(), listing_id, listing_form(request.form, select_locale()))
-        return redirect(url_for("catalog.show", listing_id=listing_id))
+        try:
+            update_listing(db(), current_user(), listing_id, listing_form(request.form, select_locale()))
+            return redirect(url_for("catalog.show", listing_id=listing_id))
+        except (ValidationError, Invalid) as exc:
+            rollback()
+            listing = own_listing(db(), current_user(), listing_id)
+            values, problems = request.form, listing_problems(exc, request.form.get("currency") or listing.currency)
     locales = list(dict.fromkeys([*UI_LOCALES, *(t.locale for t in listing.translations)]))
-    return render_template(
+    page = render_template(
         "catalog/edit.html",
         listing=listing,
-        values=prefill(listing, select_locale()),
+        values=values,
+        problems=problems,
         locales=locales,
         thumbs={i.id: images.media_url(i.sha256, "320") for i in listing.images},
         **form_choices(),
     )
+    return (page, 400) if problems else page
 
 
 @bp.post("/<int:listing_id>/status")

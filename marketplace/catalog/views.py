@@ -211,6 +211,35 @@ def listing_form(form: Any, locale: str) -> ListingIn:
     return parse_form(ListingIn, fields, locale)
 
 
+def listing_problems(exc: ValidationError | Invalid, currency: str) -> list[str]:
+    """What is wrong with a posted listing form, every field at once, each named by its label."""
+    if isinstance(exc, Invalid):
+        return [_sentence(exc.translated(gettext))]
+    labels = {
+        "sku": "SKU",
+        "hs_code": gettext("HS code"),
+        "category": gettext("Category"),
+        "origin": gettext("Origin (country code)"),
+        "unit": gettext("Unit"),
+        "moq": gettext("Minimum order"),
+        "lead_time_days": gettext("Lead time (days)"),
+        "stock": gettext("Stock (empty: made to order)"),
+        "currency": gettext("Currency"),
+        "price_tiers": gettext("Price tiers (%(currency)s)", currency=currency),
+        "incoterms": gettext("Incoterms with named places"),
+        "status": gettext("Status"),
+        "visibility": gettext("Visibility"),
+        "audience": gettext("Buyers who see a restricted listing (organization slugs)"),
+        "source_locale": gettext("Source language"),
+        "translations": gettext("Title"),
+    }
+    found = []
+    for where, template, params in refusals(exc):
+        label = labels.get(str(where[0]) if where else "") or ".".join(str(part) for part in where)
+        found.append(_sentence(gettext(template, **params, name=gettext("“%(label)s”", label=label))))
+    return list(dict.fromkeys(found))
+
+
 def form_choices() -> dict[str, Any]:
     """What the listing form offers to choose from."""
     return {
@@ -229,8 +258,13 @@ def new() -> Any:
     if request.method == "GET":
         require(current_user(), OrgKind.EXPORTER)  # the same rule as publishing: others get 403, not a form
         return render_template("catalog/new.html", locales=UI_LOCALES, values={}, **form_choices())
-    data = listing_form(request.form, select_locale())
-    listing = create_listing(db(), current_user(), data)
+    try:
+        listing = create_listing(db(), current_user(), listing_form(request.form, select_locale()))
+    except (ValidationError, Invalid) as exc:
+        rollback()
+        problems = listing_problems(exc, request.form.get("currency") or current_user().organization.currency)
+        context = {"locales": UI_LOCALES, "values": request.form, "problems": problems, **form_choices()}
+        return render_template("catalog/new.html", **context), 400
     return redirect(url_for("catalog.show", listing_id=listing.id))
 
 

@@ -236,3 +236,30 @@ def test_an_import_file_refuses_a_category_of_another_section(platform, orgs: Or
     assert [(p.row, p.column) for p in report.problems] == [(3, "category")]
     assert "8482.10" in report.problems[0].text() and _listings(platform, exporter) == 0
     assert _import(platform, exporter, {"category": "XVI"}, {"category": "XV", "hs_code": "7318.15"}).ok
+
+
+@pytest.mark.parametrize(
+    ("lang", "origin", "moq"),
+    [
+        ("en", "“Origin (country code)”", "“Minimum order”"),
+        ("de", "„Ursprung", "„Mindestbestellmenge"),
+        ("ja", "原産", "最小"),
+    ],
+)
+def test_a_refused_listing_form_comes_back_with_what_was_typed_and_every_problem(  # type: ignore[no-untyped-def]
+    client, platform, orgs: Orgs, lang: str, origin: str, moq: str
+) -> None:
+    exporter = orgs.exporter()
+    csrf = login(client, exporter)
+    form = _form(origin="ZZ", moq="0", title_en="Deep groove ball bearing 6204")
+    response = client.post(f"/listings/new?lang={lang}", data={"csrf_token": csrf, **form})
+    assert response.status_code == 400
+    page = response.text
+    assert '<form method="post"' in page and 'value="Deep groove ball bearing 6204"' in page and 'value="ZZ"' in page
+    assert origin in page and moq in page  # both problems at once, each named by its label
+    assert "price_tiers" not in page.split("</form>")[0].split('role="alert"')[-1].split("</div>")[0]
+    assert _listings(platform, exporter) == 0
+    listing = client.post("/listings/new", data={"csrf_token": csrf, **_form()}).headers["Location"]
+    edit = listing + "/edit"
+    refused = client.post(edit, data={"csrf_token": csrf, **_form(origin="ZZ")})
+    assert refused.status_code == 400 and 'value="ZZ"' in refused.text and origin.strip("“„") in refused.text
