@@ -44,7 +44,7 @@ STATEFUL := tests/contracts/test_escrow_stateful.py
 test: install install-node
 	$(BIN)/ruff check .
 	@mkdir -p $(VENV)/log; $(BIN)/pytest -q $(STATEFUL) > $(VENV)/log/stateful.txt 2>&1 & stateful=$$!; \
-	$(BIN)/pytest --ignore=$(STATEFUL); rest=$$?; \
+	$(BIN)/pytest --durations=20 --ignore=$(STATEFUL); rest=$$?; \
 	wait $$stateful; long=$$?; echo "== $(STATEFUL)"; cat $(VENV)/log/stateful.txt; \
 	test $$rest -eq 0 -a $$long -eq 0
 

@@ -7,7 +7,9 @@
     python bench/web.py --database ... --instance DIR   # keep the keys and chain for the next run on it
 
 It seeds with the catalog import's bulk writer (bench/bulk_seed.py: COPY), times the listing import on
-generated rows, starts gunicorn (same settings for both apps) on a local Anvil node, and loads each
+generated rows, starts gunicorn (same settings for both apps) on a local Anvil node, searches each
+keyword once (the first search of a word reads its matches from the database: `first_search_*_ms`)
+and again from every connection, so that both workers keep them, then loads each
 scenario for --seconds at --concurrency: keyword search (en/de/ja), search with three filters, the
 listing page, the API listing, then the bare endpoint of bench/bare.py (one row by primary key: the
 ceiling). The load generator runs on the same machine and takes CPU from the server: on a 2-core
@@ -16,18 +18,21 @@ machine the figures are lower bounds."""
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -268,9 +273,36 @@ def scenarios(ids: list[int]) -> dict[str, Callable[[random.Random], str]]:
     return {"search": search, "filtered search": filtered, "listing page": detail, "API listing": api}
 
 
+def get(port: int, paths: list[str]) -> list[float]:
+    """GET each path in turn on one connection; the milliseconds of each (a 200 is required)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    took = []
+    for target in paths:
+        started = time.perf_counter()
+        conn.request("GET", target)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{target} answered {response.status}")
+        took.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    return took
+
+
+def first_searches(port: int, concurrency: int) -> list[float]:
+    """Each keyword searched for the first time, one after another (its matches are read from the
+    database), then each again from `concurrency` connections at once, so that every worker process has
+    read them before the scenarios measure: the milliseconds of the first searches."""
+    paths = ["/listings/?" + urlencode({"q": q, "lang": lang}) for lang, words in KEYWORDS.items() for q in words]
+    first = get(port, paths)
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(lambda n: get(port, paths[n::concurrency] + paths), range(concurrency)))
+    return first
+
+
 def measure(
     url: str, rpc: str, instance: Path, ids: list[int], args: argparse.Namespace
-) -> tuple[dict[str, Result], Result]:
+) -> tuple[dict[str, Result], Result, list[float]]:
     """Each scenario against the app, then the bare endpoint, under the same gunicorn settings."""
     env = {
         **os.environ,
@@ -283,6 +315,8 @@ def measure(
     warmup = min(2.0, args.seconds / 2)
     results: dict[str, Result] = {}
     with gunicorn("marketplace.wsgi:app", env, args.workers, args.threads, f"/listings/{ids[0]}") as port:
+        first = first_searches(port, args.concurrency)
+        log(f"first search of each keyword: p50 {statistics.median(first):.0f} ms, max {max(first):.0f} ms")
         for name, path in scenarios(ids).items():
             run(name, "127.0.0.1", port, path, warmup, args.concurrency)
             results[name] = run(name, "127.0.0.1", port, path, args.seconds, args.concurrency, seed=args.seed)
@@ -295,7 +329,7 @@ def measure(
         run("bare", "127.0.0.1", port, bare_path, warmup, args.concurrency)
         bare = run("bare endpoint", "127.0.0.1", port, bare_path, args.seconds, args.concurrency, seed=args.seed)
         log(bare.line())
-    return results, bare
+    return results, bare, first
 
 
 def listing_count(url: str) -> int:
@@ -364,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             platform.close()
         ids = public_ids(url)
-        results, bare = measure(url, rpc, instance, ids, args)
+        results, bare, first = measure(url, rpc, instance, ids, args)
     finally:
         node.stop()
         if not args.instance:
@@ -380,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         "bare_rps": round(bare.rps, 1),
         "detail_ratio": round(detail.rps / bare.rps, 3) if bare.rps else 0.0,
         "import_rows_per_s": round(import_rate, 1),
+        "first_search_p50_ms": round(statistics.median(first), 1),
+        "first_search_max_ms": round(max(first), 1),
     }
     if args.json:
         print(json.dumps(figures))

@@ -145,7 +145,7 @@ def cmd_category(args: argparse.Namespace) -> int:
                 print(f"added {category.code} under {args.parent}")
                 return 0
             for depth, category in category_tree(session):
-                names = " | ".join(f"{n.locale}={n.name}" for n in sorted(category.names, key=lambda n: n.locale))
+                names = " | ".join(f"{locale}={name}" for locale, name in sorted(category.names.items()))
                 print(f"{'  ' * depth}{category.code}\t{names}")
             return 0
     finally:

@@ -3,6 +3,7 @@
 from ledger.store import ChainEvent, Cursor, Deployment, IndexedBlock, OutboxTx, Sender
 from marketplace.accounts.models import ApiToken, Organization, User, Wallet
 from marketplace.catalog.models import (
+    CatalogClock,
     Category,
     CategoryName,
     IncotermOffer,
@@ -20,6 +21,7 @@ from marketplace.trades.models import SettlementBatch, Trade
 __all__ = [
     "ApiToken",
     "Base",
+    "CatalogClock",
     "Category",
     "CategoryName",
     "ChainEvent",

@@ -111,6 +111,7 @@ def sign_in(user: User) -> None:
     if lang:
         session["lang"] = lang
     g.user = user
+    g.pop("content_locale", None)
 
 
 def sign_out() -> None:
@@ -120,6 +121,7 @@ def sign_out() -> None:
         end_sessions(db(), user)
     session.clear()
     g.user = None
+    g.pop("content_locale", None)
 
 
 def login_required(view: F) -> F:
@@ -188,6 +190,7 @@ def remember_language() -> None:
         lang = ui_locale(chosen)
         if session.get("lang") != lang:  # unchanged: the cookie need not be signed and sent again
             session["lang"] = lang
+            g.pop("content_locale", None)
 
 
 def language_link(code: str) -> str:
@@ -212,11 +215,15 @@ def select_locale() -> str:
 
 
 def content_locale() -> str:
-    """The locale for content (listing texts, number formats): the user's own, which may have no UI."""
-    user = current_user()
-    if session.get("lang"):
-        return session["lang"]
-    return user.organization.locale if user else select_locale()
+    """The locale for content (listing texts, number formats): the user's own, which may have no UI (worked
+    out once per request: a page of results asks for it per price and name)."""
+    found = g.get("content_locale")
+    if found is None:
+        user = current_user()
+        found = g.content_locale = (
+            session["lang"] if session.get("lang") else (user.organization.locale if user else select_locale())
+        )
+    return str(found)
 
 
 def display_currency() -> str:

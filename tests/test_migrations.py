@@ -90,3 +90,22 @@ def test_listings_written_before_catalog_products_are_carried_over(tmp_path, req
         ("OLD-2", "090200", "KGM", "DE", "archived", "en", "II", 10, 1990, "CIF", "Kobe"),
     ]
     assert sections == 21
+
+
+def test_processes_starting_at_once_on_postgresql_migrate_in_turn(postgres_url: str) -> None:
+    """gunicorn's workers each bring the schema up to date as they start: on PostgreSQL they take turns
+    (an advisory lock), so every one starts, whichever migrates (two at once failed on a duplicate table)."""
+    import subprocess
+    import sys
+
+    script = "import sys; from marketplace.platform import migrate; migrate(sys.argv[1])"
+    starting = [
+        subprocess.Popen([sys.executable, "-c", script, postgres_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    failures = [p.communicate(timeout=300)[1] for p in starting if p.wait(timeout=300) != 0]
+    assert failures == []
+    engine = create_engine(postgres_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT changes FROM catalog_clock")).scalar_one() == 0
+    engine.dispose()

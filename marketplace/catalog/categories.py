@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.hs_sections import section_of
-from marketplace.catalog.models import Category, CategoryName
+from marketplace.catalog.models import Category, CategoryName, category_name
+from marketplace.catalog.search_cache import remembered
 from marketplace.errors import Conflict, Invalid
 from marketplace.validate import hs_display
 
@@ -50,13 +52,51 @@ def check_category(category: Category, hs_code: str) -> None:
         )
 
 
-def category_tree(session: Session) -> list[tuple[int, Category]]:
+@dataclass(frozen=True, slots=True)
+class CategoryNode:
+    """A category as pages and searches read it: plain values, kept while the catalog is unchanged."""
+
+    id: int
+    parent_id: int | None
+    code: str
+    path: str
+    hs_chapters: str | None
+    position: int
+    names: dict[str, str]
+
+    def name(self, locale: str) -> str:
+        """The name in `locale`, else its base language, else English, else any."""
+        return category_name(self.names, locale, self.code)
+
+
+def category_nodes(session: Session) -> list[CategoryNode]:
+    """Every category (read in two queries, then kept in this process until a catalog write)."""
+
+    def read() -> list[CategoryNode]:
+        names: dict[int, dict[str, str]] = {}
+        for category_id, locale, name in session.execute(
+            select(CategoryName.category_id, CategoryName.locale, CategoryName.name)
+        ):
+            names.setdefault(category_id, {})[locale] = name
+        columns = (
+            Category.id,
+            Category.parent_id,
+            Category.code,
+            Category.path,
+            Category.hs_chapters,
+            Category.position,
+        )
+        return [CategoryNode(*row, names=names.get(row[0], {})) for row in session.execute(select(*columns))]
+
+    return remembered(session, "categories", read)
+
+
+def category_tree(session: Session) -> list[tuple[int, CategoryNode]]:
     """Every category with its depth (0 for a section), each followed by its subcategories."""
-    rows = list(session.scalars(select(Category)))
-    children: dict[int | None, list[Category]] = {}
-    for row in rows:
-        children.setdefault(row.parent_id, []).append(row)
-    ordered: list[tuple[int, Category]] = []
+    children: dict[int | None, list[CategoryNode]] = {}
+    for node in category_nodes(session):
+        children.setdefault(node.parent_id, []).append(node)
+    ordered: list[tuple[int, CategoryNode]] = []
 
     def walk(parent: int | None, depth: int) -> None:
         for child in sorted(children.get(parent, []), key=lambda c: (c.position, c.id)):

@@ -275,6 +275,16 @@ class ListingSearch(Base):
     body_terms: Mapped[str] = mapped_column(Text)
 
 
+class CatalogClock(Base):
+    """One row counting the committed catalog writes: web processes read it to know whether what their
+    searches keep in memory is still the catalog (`catalog.search_cache`)."""
+
+    __tablename__ = "catalog_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    changes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 SEARCH_HIDDEN, SEARCH_RESTRICTED, SEARCH_PUBLIC = 0, 1, 2
 """`ListingSearch.state`: drafts and archived listings are never found; restricted ones by their audience."""
 

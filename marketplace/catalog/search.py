@@ -10,34 +10,41 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     ColumnElement,
     and_,
     func,
     literal_column,
-    not_,
     or_,
     select,
     text,
     tuple_,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Organization
-from marketplace.catalog.categories import category_by_code
+from marketplace.catalog.categories import CategoryNode, category_nodes
 from marketplace.catalog.models import (
     INCOTERMS,
     SEARCH_PUBLIC,
     SEARCH_RESTRICTED,
-    Category,
-    Listing,
     ListingAudience,
     ListingSearch,
 )
 from marketplace.catalog.schemas import SearchQuery
-from marketplace.catalog.search_counts import remembered
+from marketplace.catalog.search_cache import remembered
 from marketplace.catalog.search_index import FULLTEXT_TABLE, eur_micro, incoterm_bit, sync_pending
+from marketplace.catalog.search_matches import (
+    Mask,
+    Matches,
+    descending,
+    fetch_matches,
+    origin_code,
+    refresh_matches,
+)
 from marketplace.catalog.service import ListingView, view_listing
+from marketplace.catalog.shown import read_listings
 from marketplace.catalog.textsearch import query_terms
 from marketplace.errors import Invalid
 from marketplace.pricing.fx import RateProvider
@@ -53,7 +60,7 @@ class Facet:
 
     code: str
     count: int
-    category: Category | None = None
+    category: CategoryNode | None = None
 
 
 @dataclass
@@ -101,12 +108,11 @@ def _fts5_query(terms: Terms) -> str:
 
 @dataclass(frozen=True)
 class _Match:
-    """The rows containing every query term (`anywhere`), and those whose titles contain them (`in_title`):
-    both answered by the full-text index alone, so a search never reads the stored terms."""
+    """The rows containing every query term (`anywhere`), and whether a row's title contains them
+    (`in_title`): both answered by the full-text index."""
 
     anywhere: ColumnElement[bool]
     in_title: ColumnElement[bool]
-    tsquery: Any = None  # PostgreSQL's query, for conditions on rows walked in another index
 
 
 def _matching(session: Session, terms: Terms) -> _Match:
@@ -115,7 +121,6 @@ def _matching(session: Session, terms: Terms) -> _Match:
         return _Match(
             literal_column("listing_search.terms").op("@@")(tsq),
             literal_column("listing_search.title_vector").op("@@")(tsq),
-            tsq,
         )
     query = _fts5_query(terms)
 
@@ -126,59 +131,115 @@ def _matching(session: Session, terms: Terms) -> _Match:
     return _Match(fts(query), fts(f"{{title_terms}} : ({query})"))
 
 
+def _matches(session: Session, terms: Terms) -> Matches:
+    """The published listings holding every term, kept while the catalog is unchanged."""
+    match = _matching(session, terms)
+    return remembered(
+        session,
+        "words:" + json.dumps(terms),
+        lambda: fetch_matches(session, match.anywhere, match.in_title),
+        _size,
+        lambda kept: refresh_matches(session, kept, match.anywhere, match.in_title),
+    )
+
+
+def _size(matches: Matches) -> int:
+    return matches.nbytes
+
+
 # -- filters ------------------------------------------------------------------------------------------------
 
 
-def _visible(viewer_org_id: int | None) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class _Filter:
+    """One condition of a search, as SQL on the search table and as a mask over words' matches."""
+
+    sql: ColumnElement[bool]
+    mask: Any  # Callable[[Matches], Mask]
+
+
+def _audience(session: Session, viewer_org_id: int) -> np.ndarray:
+    """The restricted listings shown to the viewer's organization (kept while the catalog is unchanged)."""
+
+    def read() -> np.ndarray:
+        ids = session.scalars(
+            select(ListingAudience.listing_id).where(ListingAudience.organization_id == viewer_org_id)
+        ).all()
+        return np.array(sorted(ids), dtype=np.int32)
+
+    return remembered(session, f"audience:{viewer_org_id}", read, lambda ids: ids.nbytes)
+
+
+def _visible(session: Session, viewer_org_id: int | None) -> _Filter:
     """Published listings the viewer may see: public ones, and restricted ones of its own or for it."""
     if viewer_org_id is None:
-        return S.state == SEARCH_PUBLIC
+        return _Filter(S.state == SEARCH_PUBLIC, Matches.public)
     audience = select(ListingAudience.listing_id).where(ListingAudience.organization_id == viewer_org_id)
-    return or_(
-        S.state == SEARCH_PUBLIC,
-        and_(S.state == SEARCH_RESTRICTED, or_(S.organization_id == viewer_org_id, S.listing_id.in_(audience))),
+
+    def mask(m: Matches) -> Mask:
+        restricted = (m.state == SEARCH_RESTRICTED) & (
+            (m.organization_id == viewer_org_id) | np.isin(m.listing_id, _audience(session, viewer_org_id))
+        )
+        return m.public() | restricted
+
+    return _Filter(
+        or_(
+            S.state == SEARCH_PUBLIC,
+            and_(S.state == SEARCH_RESTRICTED, or_(S.organization_id == viewer_org_id, S.listing_id.in_(audience))),
+        ),
+        mask,
     )
 
 
 @dataclass
 class _Plan:
-    filters: dict[str, ColumnElement[bool]]
-    category: Category | None
-    categories: list[Category]
+    filters: dict[str, _Filter]
+    category: CategoryNode | None
+    categories: list[CategoryNode]
+
+    def sql(self, *leaving_out: str) -> list[ColumnElement[bool]]:
+        return [f.sql for name, f in self.filters.items() if name not in leaving_out]
 
 
 def _plan(session: Session, q: SearchQuery, viewer_org_id: int | None, rates: RateProvider, currency: str) -> _Plan:
-    """The query's filters as conditions on the search table, by name (facets leave out their own)."""
-    filters: dict[str, ColumnElement[bool]] = {"visible": _visible(viewer_org_id)}
-    categories = list(session.scalars(select(Category)))
+    """The query's filters by name (facets leave out their own)."""
+    filters: dict[str, _Filter] = {"visible": _visible(session, viewer_org_id)}
+    categories = category_nodes(session)
     chosen = None
     if q.category:
-        chosen = category_by_code(session, q.category)
+        chosen = next((c for c in categories if c.code == q.category), None)
+        if chosen is None:
+            raise Invalid("there is no category %(code)s", "category", code=q.category)
         ids = [c.id for c in categories if c.path.startswith(chosen.path)]
-        filters["category"] = S.category_id.in_(ids)
+        filters["category"] = _Filter(S.category_id.in_(ids), lambda m: np.isin(m.category_id, ids))
     if q.origin:
-        filters["origin"] = S.origin == q.origin
+        code = origin_code(q.origin)
+        filters["origin"] = _Filter(S.origin == q.origin, lambda m: m.origin == code)
     if q.hs:
-        filters["hs"] = S.hs_code.startswith(q.hs, autoescape=True)
+        prefix = q.hs
+        filters["hs"] = _Filter(S.hs_code.startswith(prefix, autoescape=True), lambda m: m.hs_prefix(prefix))
     if q.incoterm:
-        filters["incoterm"] = S.incoterms.op("&")(incoterm_bit(q.incoterm)) != 0
+        bit = incoterm_bit(q.incoterm)
+        filters["incoterm"] = _Filter(S.incoterms.op("&")(bit) != 0, lambda m: (m.incoterms & bit) != 0)
     if q.moq_max is not None:
-        filters["moq_max"] = S.moq <= q.moq_max
+        moq_max = q.moq_max
+        filters["moq_max"] = _Filter(S.moq <= moq_max, lambda m: m.moq <= moq_max)
     if q.lead_time_max is not None:
-        filters["lead_time_max"] = S.lead_time_days <= q.lead_time_max
+        lead_max = q.lead_time_max
+        filters["lead_time_max"] = _Filter(S.lead_time_days <= lead_max, lambda m: m.lead_time_days <= lead_max)
     if q.price_min is not None or q.price_max is not None:
         rate = rates.rate(currency, "EUR")
         if q.price_min is not None:
             low = eur_micro(Money.parse(q.price_min, currency, "price_min"), rate)
-            filters["price_min"] = S.price_eur_micro >= low
+            filters["price_min"] = _Filter(S.price_eur_micro >= low, lambda m: m.price_eur_micro >= low)
         if q.price_max is not None:
             high = eur_micro(Money.parse(q.price_max, currency, "price_max"), rate)
-            filters["price_max"] = S.price_eur_micro <= high
+            filters["price_max"] = _Filter(S.price_eur_micro <= high, lambda m: m.price_eur_micro <= high)
     if q.exporter:
         org_id = session.scalar(select(Organization.id).where(Organization.slug == q.exporter))
         if org_id is None:
             raise Invalid("there is no exporter %(slug)s", "exporter", slug=q.exporter)
-        filters["exporter"] = S.organization_id == org_id
+        filters["exporter"] = _Filter(S.organization_id == org_id, lambda m: m.organization_id == org_id)
     return _Plan(filters, chosen, categories)
 
 
@@ -233,129 +294,68 @@ def search(
     counts and the number of results; `next_cursor` continues after the page.
 
     Relevance puts the listings whose titles hold every query word first and the others after them,
-    newest first within each tier: the order a buyer expects, and one the full-text index answers
-    without reading or scoring every match."""
+    newest first within each tier. With words, the matches are read once and kept
+    (`catalog.search_matches`); without, pages are read in the order's index and counts are kept."""
     sync_pending(session)
     plan = _plan(session, q, viewer_org_id, rates, currency)
     terms = query_terms(q.q or "", q.lang or locale)
     if (q.q or "").strip() and not terms:
         return SearchResult(items=[], facets=_empty_facets(), next_cursor=None)
-    match = _matching(session, terms) if terms else None
-    asked = json.dumps([q.model_dump(exclude={"sort", "cursor", "limit", "q", "lang", "locale"}), terms], default=str)
-    counts = remembered(
-        session.get_bind().engine, f"{asked}:{viewer_org_id}:{currency}", lambda: _count(session, plan, match)
-    )
-    sort = q.sort if (q.sort != "relevance" or match) else "newest"
-    key, descending = {
-        "relevance": (S.published_us, True),
-        "newest": (S.published_us, True),
-        "price": (S.price_eur_micro, False),
-        "lead_time": (S.lead_time_days, False),
-    }[sort]
-    tiers: list[tuple[int, list[ColumnElement[bool]]]] = [(0, [])]
-    if sort == "relevance" and match is not None:
-        tiers = [(1, [match.in_title]), (0, [not_(match.in_title)])]
+    sort = q.sort if (q.sort != "relevance" or terms) else "newest"
     after = decode_cursor(cursor_key, q.cursor, sort) if q.cursor else None
-    pager = _Pager(session, list(plan.filters.values()), match, key, descending, counts.total)
-    rows: list[tuple[int, Any, int]] = []
-    for tier, conditions in tiers:
-        if counts.total == 0 or (after is not None and tier > after[0]):
-            continue
-        position = None
-        if after is not None and tier == after[0]:
-            place, mark = tuple_(key, S.listing_id), (after[1], after[2])
-            position = place < mark if descending else place > mark
-        wanted = q.limit + 1 - len(rows)
-        rows += [(tier, k, i) for i, k in pager.page(tier, conditions, position, wanted)]
-        if len(rows) > q.limit:
-            break
+    if terms:
+        counts, rows = _search_matches(_matches(session, terms), plan, sort, after, q.limit + 1)
+    else:
+        asked = json.dumps(q.model_dump(exclude={"sort", "cursor", "limit", "q", "lang", "locale"}), default=str)
+        counts = remembered(session, f"counts:{asked}:{viewer_org_id}:{currency}", lambda: _count(session, plan))
+        rows = _browse(session, plan, sort, after, q.limit + 1) if counts.total else []
     more = len(rows) > q.limit
     rows = rows[: q.limit]
     next_cursor = encode_cursor(cursor_key, [sort, *rows[-1]]) if more else None
-    listings = _load([i for _, _, i in rows], session)
-    items = [view_listing(listings[i], locale, currency, rates) for _, _, i in rows]
+    listings = read_listings(session.connection(), [i for _, _, i in rows], viewer_org_id)  # as they are now
+    items = [view_listing(listings[i], locale, currency, rates) for _, _, i in rows if i in listings]
     return SearchResult(items=items, facets=_facets(counts, plan), next_cursor=next_cursor, total=counts.total)
 
 
-WALK = 5_000
-"""At most this many listings are walked in the order's index looking for a page of a common word's
-matches, before the page is taken from the full-text index instead."""
-COMMON = 2_000
-"""Words with at least this many matches are paged by walking the order's index (a page is found within
-the first few hundred listings); rarer ones from the full-text index (a few thousand matches at most to
-sort), which never reads the order's index to its end for a page that does not fill."""
+_KEYS = {
+    "relevance": S.published_us,
+    "newest": S.published_us,
+    "price": S.price_eur_micro,
+    "lead_time": S.lead_time_days,
+}
 
 
-@dataclass
-class _Pager:
-    """Pages of one search in one order: by walking the order's index, filtering by the words (for common
-    words, on PostgreSQL), else from the full-text index, sorted."""
-
-    session: Session
-    filters: list[ColumnElement[bool]]
-    match: _Match | None
-    key: Any
-    descending: bool
-    matches: int
-
-    def page(
-        self, tier: int, conditions: list[ColumnElement[bool]], position: ColumnElement[bool] | None, wanted: int
-    ) -> list[tuple[int, Any]]:
-        """(listing id, sort key) of up to `wanted` listings of the tier, after `position`."""
-        placed = [*self.filters, *([position] if position is not None else [])]
-        if self.match is not None and self.match.tsquery is not None and self.matches >= COMMON:
-            walked = self._walk(tier if conditions else None, placed, wanted)
-            if walked is not None:
-                return walked
-        words = [self.match.anywhere, *conditions] if self.match is not None else []
-        ordered = self.key + 0 if self.match is not None else self.key  # with words: their index, not the order's
-        order = (ordered.desc(), S.listing_id.desc()) if self.descending else (ordered.asc(), S.listing_id.asc())
-        query = select(S.listing_id, self.key).where(*placed, *words).order_by(*order).limit(wanted)
-        return [(i, k) for i, k in self.session.execute(query)]
-
-    def _walk(self, tier: int | None, placed: list[ColumnElement[bool]], wanted: int) -> list[tuple[int, Any]] | None:
-        """The page from the first `WALK` listings in the order's index (of the relevance tier `tier`, 1 for
-        title matches), or None when they hold fewer."""
-        assert self.match is not None
-        order = (self.key.desc(), S.listing_id.desc()) if self.descending else (self.key.asc(), S.listing_id.asc())
-        window = (
-            select(
-                S.listing_id.label("listing_id"),
-                self.key.label("k"),
-                literal_column("listing_search.terms").label("terms"),
-                literal_column("listing_search.title_vector").label("title_vector"),
-            )
-            .where(*placed)
-            .order_by(*order)
-            .limit(WALK)
-            .subquery("walked")
-        )
-        in_title = window.c.title_vector.op("@@")(self.match.tsquery)
-        words = [window.c.terms.op("@@")(self.match.tsquery)]
-        if tier is not None:
-            words.append(in_title if tier else not_(in_title))
-        found = [
-            (i, k) for i, k in self.session.execute(select(window.c.listing_id, window.c.k).where(*words).limit(wanted))
-        ]
-        return found if len(found) == wanted else None
+def _browse(
+    session: Session, plan: _Plan, sort: str, after: tuple[int, Any, int] | None, wanted: int
+) -> list[tuple[int, Any, int]]:
+    """Up to `wanted` (tier, sort key, listing id) of the listings passing the filters, after the cursor
+    mark `after`, in the order's index."""
+    key = _KEYS[sort]
+    conditions = plan.sql()
+    if after is not None:
+        place, mark = tuple_(key, S.listing_id), (after[1], after[2])
+        conditions.append(place < mark if descending(sort) else place > mark)
+    order = (key.desc(), S.listing_id.desc()) if descending(sort) else (key.asc(), S.listing_id.asc())
+    query = select(S.listing_id, key).where(*conditions).order_by(*order).limit(wanted)
+    return [(0, k, i) for i, k in session.execute(query)]
 
 
-def _load(ids: list[int], session: Session) -> dict[int, Listing]:
-    """The listings of a page with everything a result card shows, in a fixed number of queries."""
-    if not ids:
-        return {}
-    query = (
-        select(Listing)
-        .where(Listing.id.in_(ids))
-        .options(
-            selectinload(Listing.organization),
-            selectinload(Listing.category),
-            selectinload(Listing.translations),
-            selectinload(Listing.tiers),
-            selectinload(Listing.offers),
-        )
-    )
-    return {x.id: x for x in session.scalars(query)}
+def _search_matches(
+    matches: Matches, plan: _Plan, sort: str, after: tuple[int, Any, int] | None, wanted: int
+) -> tuple[_Counts, list[tuple[int, Any, int]]]:
+    """The counts, and up to `wanted` (tier, sort key, listing id) after the cursor mark `after`, of the
+    words' `matches` passing the filters."""
+    masks = {name: f.mask(matches) for name, f in plan.filters.items()}
+    everyone = matches.everyone()
+
+    def kept(*leaving_out: str) -> Mask:
+        return np.logical_and.reduce([everyone] + [m for name, m in masks.items() if name not in leaving_out])
+
+    results = kept()
+    groups = matches.groups([kept("origin"), kept("incoterm"), results])
+    counts = _tally(plan, [(c, o, rules, *n) for c, o, rules, n in groups])
+    shown = results & matches.after(sort, after) if after is not None else results
+    return counts, matches.page(sort, shown, wanted)
 
 
 def _empty_facets() -> dict[str, list[Facet]]:
@@ -375,17 +375,12 @@ class _Counts:
     total: int
 
 
-def _count(session: Session, plan: _Plan, match: _Match | None) -> _Counts:
-    """Counts per category (the sections, or the children of the chosen category), origin and Incoterm,
-    each over the results as they would be without its own filter (but the category facet, which lists the
-    chosen category's children); and the number of results. One pass over the matches, grouped by
-    (category, origin, Incoterms), each count keeping the other facets' filters."""
-    common = [c for name, c in plan.filters.items() if name not in _FACETED]
-    if match is not None:
-        common.append(match.anywhere)
+def _count(session: Session, plan: _Plan) -> _Counts:
+    """The counts of a search without words: one pass over the listings passing the filters but the
+    facets' own, grouped by (category, origin, Incoterms), each count keeping the other facets' filters."""
 
     def count(*names: str) -> Any:
-        kept = [plan.filters[n] for n in names if n in plan.filters]
+        kept = [plan.filters[n].sql for n in names if n in plan.filters]
         return func.count().filter(and_(*kept)) if kept else func.count()
 
     groups = session.execute(
@@ -397,9 +392,17 @@ def _count(session: Session, plan: _Plan, match: _Match | None) -> _Counts:
             count("category", "origin"),
             count(*_FACETED),
         )
-        .where(*common)
+        .where(*plan.sql(*_FACETED))
         .group_by(S.category_id, S.origin, S.incoterms)
     ).all()
+    return _tally(plan, [tuple(g) for g in groups])
+
+
+def _tally(plan: _Plan, groups: list[tuple[Any, ...]]) -> _Counts:
+    """Counts per category (the sections, or the children of the chosen category), origin and Incoterm
+    from (category id, origin, Incoterms bits, results without the origin filter, without the Incoterm
+    filter, with every filter) groups: each facet counts the results as they would be without its own
+    filter, but the category facet, which lists the chosen category's children."""
     by_id = {c.id: c for c in plan.categories}
     depth = len(plan.category.path.strip("/").split("/")) if plan.category else 0
     counts = _Counts({}, {}, {}, 0)

@@ -21,6 +21,8 @@ from marketplace.catalog.models import (
     SEARCH_HIDDEN,
     SEARCH_PUBLIC,
     SEARCH_RESTRICTED,
+    Category,
+    CategoryName,
     IncotermOffer,
     Listing,
     ListingSearch,
@@ -29,7 +31,7 @@ from marketplace.catalog.models import (
     PriceTier,
     Visibility,
 )
-from marketplace.catalog.search_counts import forget
+from marketplace.catalog.search_cache import forget
 from marketplace.catalog.textsearch import document
 from marketplace.db import copy_rows, on_postgres
 from marketplace.errors import Invalid
@@ -197,7 +199,9 @@ _TRACKED = (ListingTranslation, IncotermOffer, PriceTier)
 def _note_changes(session: Session, _context: object) -> None:
     pending: set[int] = session.info.setdefault(_PENDING, set())
     for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Listing):
+        if isinstance(obj, Category | CategoryName):  # the tree searches and pages keep
+            forget(session.connection())
+        elif isinstance(obj, Listing):
             pending.add(obj.id)
         elif isinstance(obj, _TRACKED) and obj.listing_id is not None:
             pending.add(obj.listing_id)

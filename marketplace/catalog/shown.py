@@ -207,19 +207,32 @@ def _statement(dialect: str, anonymous: bool) -> Select[Any]:
         .select_from(Listing)
         .join(Organization, Listing.organization_id == Organization.id)
         .join(Category, Listing.category_id == Category.id)
-        .where(Listing.id == bindparam("listing_id", type_=Integer), visible_to(viewer))
+        .where(Listing.id.in_(bindparam("ids", expanding=True)), visible_to(viewer))
     )
 
 
 def read_listing(connection: Connection, listing_id: int, viewer_org_id: int | None = None) -> ShownListing:
     """The listing if `viewer_org_id` may see it (404 otherwise, as `get_listing`), read in one statement."""
-    params: dict[str, int] = {"listing_id": listing_id}
+    found = read_listings(connection, [listing_id], viewer_org_id).get(listing_id)
+    if found is None:
+        raise NotFound("no such listing")
+    return found
+
+
+def read_listings(connection: Connection, ids: list[int], viewer_org_id: int | None = None) -> dict[int, ShownListing]:
+    """The listings of `ids` that `viewer_org_id` may see, by id, read in one statement (a page of search
+    results)."""
+    if not ids:
+        return {}
+    params: dict[str, Any] = {"ids": ids}
     if viewer_org_id is not None:
         params["viewer"] = viewer_org_id
     statement = _statement(connection.dialect.name, viewer_org_id is None)
-    found = connection.execute(statement, params).scalar()
-    if found is None:
-        raise NotFound("no such listing")
+    shown = (_shown(found) for found in connection.execute(statement, params).scalars())
+    return {listing.id: listing for listing in shown}
+
+
+def _shown(found: list[Any]) -> ShownListing:
     columns = found[: len(_COLUMNS)]
     slug, name, country, category_id, code, names, texts, tiers, offers, images = found[len(_COLUMNS) :]
     return ShownListing(

@@ -100,8 +100,11 @@ def test_a_tiny_benchmark_run_prints_its_figures(postgres_url: str, anvil_instal
         "bare_rps",
         "detail_ratio",
         "import_rows_per_s",
+        "first_search_p50_ms",
+        "first_search_max_ms",
     }
     assert figures["listings"] == 320
+    assert 0 < figures["first_search_p50_ms"] <= figures["first_search_max_ms"]
     assert 0 < figures["search_p95_ms"] < 30_000 and 0 < figures["filtered_search_p95_ms"] < 30_000
     assert figures["detail_rps"] > 0 and figures["bare_rps"] > 0 and figures["import_rows_per_s"] > 0
     assert figures["detail_ratio"] == pytest.approx(figures["detail_rps"] / figures["bare_rps"], abs=0.001)

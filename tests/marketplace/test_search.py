@@ -287,16 +287,10 @@ def test_relevance_puts_title_matches_first_then_newest(plat: Platform) -> None:
     assert ids(find(plat, q="ball valve", exporter=ex, limit=2, cursor=first.next_cursor)) == [in_body]
 
 
-def test_counts_are_reused_until_a_catalog_write_in_this_process(plat: Platform) -> None:
-    """Counts of a search are kept for a few seconds: a write through another process's engine shows in
-    the results at once and in the counts later; a write through this one shows in both at once."""
-    from marketplace.catalog.search_counts import COUNTS_SECONDS
+def _elsewhere(plat: Platform, exporter, title: str) -> int:  # type: ignore[no-untyped-def]
+    """A listing created through another engine on the same database: another web process."""
     from marketplace.db import Database
 
-    exp = Orgs(plat).exporter()
-    ex = slug(plat, exp)
-    first = put(plat, exp, {"en": ("Hose clamp", "")})
-    assert find(plat, q="clamp", exporter=ex).total == 1
     elsewhere = Database(plat.config.database_url)
     try:
         with elsewhere.session() as s:
@@ -308,31 +302,160 @@ def test_counts_are_reused_until_a_catalog_write_in_this_process(plat: Platform)
                     "moq": 10,
                     "price_tiers": [{"min_quantity": 1, "unit_price": "1.00"}],
                     "incoterms": [{"rule": "FOB", "place": "Hamburg"}],
-                    "translations": {"en": {"title": "Hose clamp, wide", "description": ""}},
+                    "translations": {"en": {"title": title, "description": ""}},
                 }
             )
-            second = create_listing(s, s.merge(exp), data).id
+            return create_listing(s, s.merge(exporter), data).id
     finally:
         elsewhere.dispose()
+
+
+def _counting(monkeypatch) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """How many times a search read its words' matches in full, and brought kept ones up to date."""
+    import marketplace.catalog.search as searching
+    import marketplace.catalog.search_matches as matching
+
+    calls = {"read": 0, "refreshed": 0}
+    fetch, refresh = searching.fetch_matches, searching.refresh_matches
+
+    def read(*args):  # type: ignore[no-untyped-def]
+        calls["read"] += 1
+        return fetch(*args)
+
+    def refreshed(*args):  # type: ignore[no-untyped-def]
+        calls["refreshed"] += 1
+        return refresh(*args)
+
+    for module in (searching, matching):
+        monkeypatch.setattr(module, "fetch_matches", read)
+    monkeypatch.setattr(searching, "refresh_matches", refreshed)
+    return calls
+
+
+def test_matches_are_kept_until_the_catalog_clock_moves(plat: Platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A search's matches are read once and kept: a write through this process shows at once; one through
+    another process shows once FRESH_SECONDS have passed, because its commit moved the catalog clock; a
+    change that did not move the clock does not show until then. On PostgreSQL kept matches are brought
+    up to date from the rows written since, not read again."""
+    from marketplace.catalog import search_cache
+
+    calls = _counting(monkeypatch)
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    first = put(plat, exp, {"en": ("Hose clamp", "")})
+    assert find(plat, q="clamp", exporter=ex).total == 1
+    assert find(plat, q="clamp", exporter=ex, sort="price").total == 1 and calls["read"] == 1  # kept
+    second = _elsewhere(plat, exp, "Hose clamp, wide")
+    assert ids(find(plat, q="clamp", exporter=ex)) == [first] and calls["read"] == 1  # within FRESH_SECONDS
+    monkeypatch.setattr(search_cache, "FRESH_SECONDS", 0.0)
     seen = find(plat, q="clamp", exporter=ex)
-    assert set(ids(seen)) == {first, second}  # the results are read every time
-    assert seen.total == 1 and COUNTS_SECONDS >= 5  # the counts, within COUNTS_SECONDS, are not
-    third = put(plat, exp, {"en": ("Hose clamp, narrow", "")})
+    assert set(ids(seen)) == {first, second} and seen.total == 2
+    postgres = plat.db.engine.dialect.name == "postgresql"
+    assert calls == ({"read": 1, "refreshed": 1} if postgres else {"read": 2, "refreshed": 1})
+    assert find(plat, q="clamp", exporter=ex).total == 2 and sum(calls.values()) == 2 + (not postgres)  # unchanged
+    with plat.db.engine.begin() as c:  # a change that bypasses the writers: the clock stays
+        c.exec_driver_sql(f"UPDATE listing_search SET moq = 999999 WHERE listing_id = {second}")
+    assert find(plat, q="clamp", exporter=ex, moq_max=1000).total == 2
+    third = put(plat, exp, {"en": ("Hose clamp, narrow", "")})  # a write through this process
     again = find(plat, q="clamp", exporter=ex)
     assert set(ids(again)) == {first, second, third} and again.total == 3
+    assert calls["read"] == (1 if postgres else 3)
 
 
-@pytest.mark.parametrize("walk", [2, 5, 1000])
-def test_walking_the_order_index_gives_the_same_pages(plat: Platform, monkeypatch, walk: int) -> None:  # type: ignore[no-untyped-def]
-    """Common words are paged by walking the order's index for at most WALK listings (on PostgreSQL); the
-    pages are the ones the full-text index gives, whether the walk fills a page or falls back."""
-    import marketplace.catalog.search as searching
+def test_kept_matches_brought_up_to_date_are_what_a_new_process_reads(plat: Platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Listings archived, reworded out of the words, reworded into them and added in another process: the
+    kept matches, brought up to date, give the results and counts a process reading afresh gives."""
+    from marketplace.catalog import search_cache
+    from marketplace.catalog.schemas import ListingIn as In
+    from marketplace.catalog.service import listing_data, update_listing
+    from marketplace.db import Database
 
     exp = Orgs(plat).exporter()
     ex = slug(plat, exp)
+    kept = [put(plat, exp, {"en": (f"Chain sprocket {n}", "")}, origin="DE" if n % 2 else "IT") for n in range(4)]
+    other = put(plat, exp, {"en": ("Roller chain", "")})
+    before = find(plat, q="sprocket", exporter=ex)
+    assert before.total == 4
+    elsewhere = Database(plat.config.database_url)
+    try:
+        with elsewhere.session() as s:
+            user = s.merge(exp)
+
+            def change(listing_id: int, **changes: object) -> None:
+                from marketplace.catalog.models import Listing
+
+                data = listing_data(s.get(Listing, listing_id)) | changes
+                update_listing(s, user, listing_id, In.model_validate(data))
+
+            change(kept[0], status="archived")
+            change(kept[1], translations={"en": {"title": "Chain guard", "description": ""}})
+            change(other, translations={"en": {"title": "Roller chain with sprocket", "description": ""}})
+        added = _elsewhere(plat, exp, "Sprocket hub")
+    finally:
+        elsewhere.dispose()
+    monkeypatch.setattr(search_cache, "FRESH_SECONDS", 0.0)
+    for args in ({}, {"origin": "DE"}, {"sort": "price"}):
+        now = find(plat, q="sprocket", exporter=ex, **args)
+        fresh = Database(plat.config.database_url)  # another engine: nothing kept
+        try:
+            with fresh.session() as s:
+                query = parse_form(SearchQuery, {"q": "sprocket", "exporter": ex, **args}, "en")
+                anew = search(s, query, None, plat.rates, "en", "EUR", KEY)
+        finally:
+            fresh.dispose()
+        assert ids(now) == ids(anew) and now.total == anew.total and now.facets_json("en") == anew.facets_json("en")
+    assert set(ids(find(plat, q="sprocket", exporter=ex))) == {kept[2], kept[3], other, added}
+
+
+def test_requests_missing_the_same_words_at_once_read_them_once(plat: Platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Threads that search the same new words at the same moment wait for one read of their matches."""
+    import threading
+    import time
+
+    import marketplace.catalog.search as searching
+
+    reads: list[int] = []
+    fetch = searching.fetch_matches
+
+    def slow(*args):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        time.sleep(0.3)
+        return fetch(*args)
+
+    monkeypatch.setattr(searching, "fetch_matches", slow)
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    made = put(plat, exp, {"en": ("Worm gear", "")})
+    start = threading.Barrier(4)
+    found: list[list[int]] = []
+
+    def one() -> None:
+        start.wait()
+        found.append(ids(find(plat, q="worm gear", exporter=ex)))
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert found == [[made]] * 4 and len(reads) == 1
+
+
+def test_word_pages_follow_the_databases_order_in_every_sort(plat: Platform) -> None:
+    """Pages of a word's matches, ordered in memory, are the listings in the order the search table's
+    indexes give (title matches first for relevance), each once, across cursors."""
+    from sqlalchemy import select
+
+    from marketplace.catalog.models import ListingSearch as S
+
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    in_title, in_body = [], []
     for n in range(9):
         texts = {"en": (f"Flange {n}", "")} if n % 3 else {"en": ("Gasket", f"fits flange {n}")}
-        put(plat, exp, texts, price_tiers=[{"min_quantity": 1, "unit_price": f"{(n * 7) % 5 + 1}.00"}])
+        tiers = [{"min_quantity": 1, "unit_price": f"{(n * 7) % 5 + 1}.00"}]
+        made = put(plat, exp, texts, price_tiers=tiers, lead_time_days=(n * 5) % 4 + 1)
+        (in_title if n % 3 else in_body).append(made)
     put(plat, exp, {"en": ("Hose", "")})
 
     def pages(sort: str) -> list[int]:
@@ -346,13 +469,17 @@ def test_walking_the_order_index_gives_the_same_pages(plat: Platform, monkeypatc
             if not cursor:
                 return seen
 
-    for sort in ("relevance", "newest", "price"):
-        monkeypatch.setattr(searching, "COMMON", 10**9)
-        expected = pages(sort)
-        monkeypatch.setattr(searching, "COMMON", 1)
-        monkeypatch.setattr(searching, "WALK", walk)
-        assert pages(sort) == expected, sort
-        assert len(expected) == 9
+    def ordered(among: list[int], *order) -> list[int]:  # type: ignore[no-untyped-def]
+        with plat.db.session() as s:
+            return list(s.scalars(select(S.listing_id).where(S.listing_id.in_(among)).order_by(*order)))
+
+    newest = (S.published_us.desc(), S.listing_id.desc())
+    assert pages("relevance") == ordered(in_title, *newest) + ordered(in_body, *newest)
+    everything = in_title + in_body
+    assert pages("newest") == ordered(everything, *newest)
+    assert pages("price") == ordered(everything, S.price_eur_micro, S.listing_id)
+    assert pages("lead_time") == ordered(everything, S.lead_time_days, S.listing_id)
+    assert len(set(pages("price"))) == 9
 
 
 def test_words_stemmed_by_two_threads_at_once_get_their_own_stems() -> None:

@@ -333,7 +333,7 @@ def test_an_hs_code_typed_in_the_search_box_finds_the_listings_under_it(client, 
     ex = slug(platform, exp)
     bearing = put(platform, exp, {"en": ("Ball bearing 6204", "")}, hs_code="8482.10")
     roller = put(platform, exp, {"en": ("Roller bearing", "")}, hs_code="8482.50")
-    put(platform, exp, {"en": ("Spindle unit 8482", "")}, hs_code="8466.93")
+    put(platform, exp, {"en": ("Spindle unit 8482", "")}, hs_code="8466.93", sku="SPINDLE-A")  # no word "10"
     for typed in ("8482.10", "848210", "8482 10"):
         body = client.get("/api/v1/listings", query_string={"q": typed, "exporter": ex}).json
         assert [i["id"] for i in body["items"]] == [bearing] and body["hs_from_q"] == "848210", typed
