@@ -128,6 +128,8 @@ def Whole(maximum: int = INT_MAX) -> Any:
 
 
 def _amount(value: object) -> Decimal:
+    if isinstance(value, str) and value.strip().startswith("-") and AMOUNT.fullmatch(value.strip()[1:]):
+        raise refuse("%(name)s must be at least %(ge)s", ge=0)  # a negative amount: say so, not "not a number"
     if not isinstance(value, str) or not AMOUNT.fullmatch(value.strip()):
         raise refuse('%(name)s must be a decimal number written as text, such as "12.50"')
     return Decimal(value.strip())
@@ -290,7 +292,7 @@ def parse_form(schema: type[M], fields: dict[str, object], locale: str) -> M:
             kind = _kind(schema, key)
             if kind is not None:
                 value = unicodedata.normalize("NFKC", value)  # full-width digits, as Japanese input gives them
-            if kind is int and re.fullmatch(r"-?[0-9]{1,12}", value):
+            if kind is int and re.fullmatch(r"-?[0-9]{1,1000}", value):  # a huge one: "at most", not "a number"
                 value = int(value)
             elif kind is Decimal:
                 value = localized_amount(value, locale)

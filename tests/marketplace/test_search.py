@@ -198,6 +198,21 @@ def test_bad_parameters_are_a_400_naming_the_field(client, args: str, field: str
     assert response.json["error"]["field"] == field
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("price_min=-5", "price_min must be at least 0"),
+        ("price_max=-0.5", "price_max must be at least 0"),
+        ("moq_max=99999999999999999999999999", "moq_max must be at most 2147483647"),
+        ("lead_time_max=99999999999999999999", "lead_time_max must be at most"),
+        ("price_min=abc", 'price_min must be a decimal number written as text, such as "12.50"'),
+    ],
+)
+def test_a_number_out_of_range_is_refused_as_such_not_as_not_a_number(client, args: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"/api/v1/listings?{args}")
+    assert response.status_code == 400 and response.json["error"]["message"].startswith(message), response.json
+
+
 def test_a_tampered_cursor_is_refused(client, platform, orgs: Orgs) -> None:  # type: ignore[no-untyped-def]
     exp = orgs.exporter()
     ex = slug(platform, exp)
