@@ -103,6 +103,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.once:
         print(worker.run_once())
         return 0
+    logging.getLogger("marketplace.worker").info(
+        "worker running: a pass every %g s; Ctrl-C stops it", config.worker_interval
+    )
     worker.run_forever()
     return 0
 

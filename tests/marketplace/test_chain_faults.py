@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -259,7 +259,14 @@ def test_the_worker_logs_each_pass_that_does_something(tmp_path, caplog) -> None
         assert "INFO marketplace.worker: worker pass: 2 sent, 2 mined" in done.stderr
         # Ctrl-C stops the long-running worker with a line, not a traceback.
         running = subprocess.Popen(command[:-1], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(4)
+        assert running.stderr is not None
+        watchdog = threading.Timer(120, running.kill)  # a worker that never says it runs fails, not hangs
+        watchdog.start()
+        before: list[str] = []  # what the worker says until it runs, ready for Ctrl-C
+        while not before or ("worker running: a pass every" not in before[-1] and before[-1]):
+            before.append(running.stderr.readline())
+        watchdog.cancel()
+        assert before[-1], before
         running.send_signal(signal.SIGINT)
         _, stderr = running.communicate(timeout=60)
         assert running.returncode == 130 and "Traceback" not in stderr, stderr
