@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_date
 from babel.numbers import format_percent
 from flask import Flask, jsonify, render_template, request
 from flask_babel import Babel, format_datetime, format_timedelta, gettext
@@ -31,6 +32,12 @@ def duration(delta: timedelta) -> str:
     if delta < timedelta(minutes=1):
         return gettext("under a minute")
     return format_timedelta(delta, granularity="minute", threshold=1.1)
+
+
+def written_day(day: date | str, locale: str) -> str:
+    """A day (or its ISO 8601 text, as locked trade terms keep it) as `locale` writes dates: "Oct 30, 2026",
+    "30.10.2026", "2026/10/30"."""
+    return format_date(day if isinstance(day, date) else date.fromisoformat(day), "medium", locale=babel_locale(locale))
 
 
 class IdConverter(IntegerConverter):
@@ -61,6 +68,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api import api_blueprint
     from marketplace.audit.views import bp as audit_bp
+    from marketplace.catalog.cards import result_card
     from marketplace.catalog.import_jobs import fail_abandoned
     from marketplace.catalog.manage import bp as catalog_manage_bp
     from marketplace.catalog.media import bp as media_bp
@@ -100,6 +108,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         language_link=web.language_link,
         ui_locale=web.select_locale,
         direction=lambda: direction(web.select_locale()),
+        result_card=result_card,
     )
     app.jinja_env.filters["bps"] = lambda bps: format_percent(
         Decimal(bps) / 10_000, locale=babel_locale(web.content_locale()), decimal_quantization=False
@@ -115,6 +124,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     )
     app.jinja_env.filters["country"] = lambda code: babel_locale(web.select_locale()).territories.get(code, code)
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["day"] = lambda day: written_day(day, web.content_locale())
     app.jinja_env.filters["unixtime"] = lambda ts: format_datetime(datetime.fromtimestamp(int(ts), UTC), "medium")
     for blueprint in (
         accounts_bp,

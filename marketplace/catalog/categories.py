@@ -107,6 +107,16 @@ def category_tree(session: Session) -> list[tuple[int, CategoryNode]]:
     return ordered
 
 
+def category_choices(session: Session, locale: str) -> list[tuple[str, str]]:
+    """(code, name in `locale` indented by its depth) of every category in tree order: the choices of the search
+    form's category field, kept while the catalog is unchanged."""
+    return remembered(
+        session,
+        f"category-choices:{locale}",
+        lambda: [(c.code, "\u2003" * depth + c.name(locale)) for depth, c in category_tree(session)],
+    )
+
+
 def descendant_ids(session: Session, category: Category) -> list[int]:
     """The category and everything below it."""
     return list(session.scalars(select(Category.id).where(Category.path.startswith(category.path))))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, NonNegativeInt
+from pydantic import AfterValidator, Field, NonNegativeInt, ValidationInfo, field_validator
 
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.units import UNITS
@@ -216,6 +217,14 @@ class SearchQuery(Query):
         "has a stemmer, else `locale`",
     )
     locale: LocaleCode | None = Field(None, description=LOCALE_DOC)
+
+    @field_validator("price_max")
+    @classmethod
+    def _not_below_price_min(cls, high: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        low = info.data.get("price_min")
+        if high is not None and low is not None and high < low:
+            raise refuse("%(name)s must not be below the lowest unit price")
+        return high
 
     def by_hs_code(self) -> SearchQuery | None:
         """This search with `q` read as an HS code filter, when `q` is an HS code alone (`8482.10`) that

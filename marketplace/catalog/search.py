@@ -36,11 +36,13 @@ from marketplace.catalog.schemas import SearchQuery
 from marketplace.catalog.search_cache import remembered
 from marketplace.catalog.search_index import FULLTEXT_TABLE, eur_micro, incoterm_bit, sync_pending
 from marketplace.catalog.search_matches import (
+    Groups,
     Mask,
     Matches,
     descending,
     fetch_matches,
     origin_code,
+    origin_name,
     refresh_matches,
 )
 from marketplace.catalog.service import ListingView, view_listing
@@ -352,8 +354,7 @@ def _search_matches(
         return np.logical_and.reduce([everyone] + [m for name, m in masks.items() if name not in leaving_out])
 
     results = kept()
-    groups = matches.groups([kept("origin"), kept("incoterm"), results])
-    counts = _tally(plan, [(c, o, rules, *n) for c, o, rules, n in groups])
+    counts = _tally(plan, matches.groups([kept("origin"), kept("incoterm"), results]))
     shown = results & matches.after(sort, after) if after is not None else results
     return counts, matches.page(sort, shown, wanted)
 
@@ -363,6 +364,9 @@ def _empty_facets() -> dict[str, list[Facet]]:
 
 
 _FACETED = ("category", "origin", "incoterm")
+
+
+_RULE_BITS = tuple((rule, incoterm_bit(rule)) for rule in INCOTERMS)
 
 
 @dataclass
@@ -395,29 +399,37 @@ def _count(session: Session, plan: _Plan) -> _Counts:
         .where(*plan.sql(*_FACETED))
         .group_by(S.category_id, S.origin, S.incoterms)
     ).all()
-    return _tally(plan, [tuple(g) for g in groups])
+    return _tally(plan, Groups.of_rows([tuple(g) for g in groups], 3))
 
 
-def _tally(plan: _Plan, groups: list[tuple[Any, ...]]) -> _Counts:
+def _tally(plan: _Plan, groups: Groups) -> _Counts:
     """Counts per category (the sections, or the children of the chosen category), origin and Incoterm
-    from (category id, origin, Incoterms bits, results without the origin filter, without the Incoterm
-    filter, with every filter) groups: each facet counts the results as they would be without its own
-    filter, but the category facet, which lists the chosen category's children."""
-    by_id = {c.id: c for c in plan.categories}
+    from `groups` counting the results without the origin filter, without the Incoterm filter and with
+    every filter: each facet counts the results as they would be without its own filter, but the category
+    facet, which lists the chosen category's children."""
+    in_origin, in_rules, everything = groups.counts
+    counts = _Counts({}, {}, {}, int(everything.sum()))
     depth = len(plan.category.path.strip("/").split("/")) if plan.category else 0
-    counts = _Counts({}, {}, {}, 0)
-    for category_id, origin, offered, in_origin, in_rules, everything in groups:
-        node = by_id.get(category_id)
-        path = [int(part) for part in node.path.strip("/").split("/")] if node else []
-        if everything and len(path) > depth:  # the category facet keeps its own filter: the chosen one's children
-            counts.categories[path[depth]] = counts.categories.get(path[depth], 0) + everything
-        if in_origin:
-            counts.origins[origin] = counts.origins.get(origin, 0) + in_origin
-        for rule in INCOTERMS:
-            if in_rules and offered & incoterm_bit(rule):
-                counts.rules[rule] = counts.rules.get(rule, 0) + in_rules
-        counts.total += everything
+    paths = {c.id: c.path.strip("/").split("/") for c in plan.categories}
+    for category_id, n in _sums(groups.category_id, everything):
+        path = paths.get(category_id, [])
+        if len(path) > depth:  # the category facet keeps its own filter: the chosen one's children
+            shown = int(path[depth])
+            counts.categories[shown] = counts.categories.get(shown, 0) + n
+    counts.origins = {origin_name(code): n for code, n in _sums(groups.origin, in_origin)}
+    for rule, bit in _RULE_BITS:
+        n = int(in_rules[(groups.incoterms & bit) != 0].sum())
+        if n:
+            counts.rules[rule] = n
     return counts
+
+
+def _sums(values: np.ndarray, weights: np.ndarray) -> list[tuple[int, int]]:
+    """(value, sum of its weights) of each distinct value whose weights sum above 0."""
+    kept = weights > 0
+    distinct, where = np.unique(values[kept], return_inverse=True)
+    sums = np.bincount(where, weights=weights[kept], minlength=len(distinct)).astype(np.int64)
+    return list(zip(distinct.tolist(), sums.tolist(), strict=True))
 
 
 def _facets(counts: _Counts, plan: _Plan) -> dict[str, list[Facet]]:

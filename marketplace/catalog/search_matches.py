@@ -116,8 +116,7 @@ class Matches:
 
     def page(self, sort: str, kept: Mask, wanted: int) -> list[tuple[int, int, int]]:
         """Up to `wanted` (tier, key, listing id) of the `kept` matches, in `sort`'s order."""
-        order = self.order(sort)
-        chosen = order[kept[order]][:wanted]
+        chosen = _first_kept(self.order(sort), kept, wanted)
         tier, key = self.tier(sort)[chosen], self.key(sort)[chosen]
         return [(int(t), int(k), int(i)) for t, k, i in zip(tier, key, self.listing_id[chosen], strict=True)]
 
@@ -135,16 +134,52 @@ class Matches:
                 self._derived["groups"], self._derived["group of"] = found
         return found  # type: ignore[return-value]
 
-    def groups(self, masks: list[Mask]) -> list[tuple[int, str, int, list[int]]]:
-        """(category id, origin, Incoterms bits, [count of each mask]) of every such combination among the
-        matches that any mask keeps."""
+    def groups(self, masks: list[Mask]) -> Groups:
+        """Every (category id, origin, Incoterms bits) combination among the matches that any mask keeps,
+        with the count of each mask."""
         values, group_of = self._grouping()
         counts = [np.bincount(group_of[m], minlength=len(values)) for m in masks]
-        present = np.flatnonzero(np.logical_or.reduce([c > 0 for c in counts]))
-        return [
-            (int(v >> 32), origin_name(int(v >> 16) & 0xFFFF), int(v & 0xFFFF), [int(c[n]) for c in counts])
-            for n, v in zip(present, values[present], strict=True)
-        ]
+        present = np.logical_or.reduce([c > 0 for c in counts])
+        kept = values[present]
+        return Groups(kept >> 32, (kept >> 16) & 0xFFFF, kept & 0xFFFF, [c[present] for c in counts])
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Combinations of (category id, origin as `origin_code`, Incoterms bits), one array each, and how many
+    listings of each combination every one of some masks keeps (an array per mask)."""
+
+    category_id: np.ndarray
+    origin: np.ndarray
+    incoterms: np.ndarray
+    counts: list[np.ndarray]
+
+    @classmethod
+    def of_rows(cls, rows: list[tuple[Any, ...]], masks: int) -> Groups:
+        """From rows of (category id, origin, Incoterms bits, a count per mask), as SQL counts them."""
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, [empty] * masks)
+        category, origin, rules, *counts = zip(*rows, strict=True)
+        return cls(
+            np.array(category, dtype=np.int64),
+            np.array([origin_code(o) for o in origin], dtype=np.int64),
+            np.array(rules, dtype=np.int64),
+            [np.array(c, dtype=np.int64) for c in counts],
+        )
+
+
+def _first_kept(order: np.ndarray, kept: Mask, wanted: int) -> np.ndarray:
+    """The first `wanted` positions in `order` that `kept` keeps, looked for in a window that grows fourfold
+    until they are found: a page near the start does not look at every match."""
+    found: list[np.ndarray] = []
+    start, window, have = 0, max(8 * wanted, 256), 0
+    while start < len(order) and have < wanted:
+        part = order[start : start + window]
+        found.append(part[kept[part]])
+        have += len(found[-1])
+        start, window = start + window, window * 4
+    return np.concatenate(found)[:wanted] if found else order[:0]
 
 
 def descending(sort: str) -> bool:

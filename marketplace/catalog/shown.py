@@ -51,6 +51,9 @@ class ShownCategory:
     def name(self, locale: str) -> str:
         return category_name(self.names, locale, self.code)
 
+    def __hash__(self) -> int:  # names is a dict: a listing read is a key of the cards kept (catalog.cards)
+        return hash((self.id, self.code, tuple(self.names.items())))
+
 
 @dataclass(frozen=True, slots=True)
 class ShownText:

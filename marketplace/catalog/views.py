@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
 from flask_babel import format_number, gettext, ngettext
@@ -15,7 +16,7 @@ from marketplace.accounts.models import OrgKind
 from marketplace.accounts.service import require
 from marketplace.catalog.bulk_export import export_rows, template_rows
 from marketplace.catalog.bulk_import import ImportReport, Problem, import_table
-from marketplace.catalog.categories import category_tree
+from marketplace.catalog.categories import category_choices, category_tree
 from marketplace.catalog.codec import OFFERS_EXAMPLE, TIERS_EXAMPLE, parse_offers, parse_tiers
 from marketplace.catalog.images import image_json
 from marketplace.catalog.import_jobs import BACKGROUND_ROWS, fail_if_gone, launch, own_job, report_of, start_job
@@ -42,6 +43,7 @@ from marketplace.web import (
 )
 
 bp = Blueprint("catalog", __name__, url_prefix="/listings")
+QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unencoded in a query string, so links read as url_for's
 
 
 def viewer_org_id() -> int | None:
@@ -140,11 +142,14 @@ def search_page(template: str, fixed: dict[str, str] | None = None, **context: A
             errors[exc.field] = _sentence(exc.translated(gettext))
     endpoint = request.endpoint or "catalog.index"
     kept = {k: v for k, v in args.items() if v and k != "cursor"}
+    search_action = url_for(endpoint, **(request.view_args or {}))
 
     def link(**changes: str | None) -> str:
-        """This search with some parameters changed (None removes one); back to the first page."""
+        """This search with some parameters changed (None removes one); back to the first page. (The query
+        string as `url_for` writes it: a page of facets has dozens of these links.)"""
         merged = {**kept, **changes}
-        return url_for(endpoint, **(request.view_args or {}), **{k: v for k, v in merged.items() if v})
+        query = urlencode([(k, v) for k, v in merged.items() if v], safe=QUERY_SAFE)
+        return f"{search_action}?{query}" if query else search_action
 
     found = searched.found
     counted = None if errors else count_text(found.total)
@@ -162,10 +167,10 @@ def search_page(template: str, fixed: dict[str, str] | None = None, **context: A
             currency=currency,
             link=link,
             fixed=fixed,
-            categories=category_tree(db()),
+            categories=category_choices(db(), content_locale()),
             incoterms=INCOTERMS,
             sorts=SORTS,
-            search_action=url_for(endpoint, **(request.view_args or {})),
+            search_action=search_action,
             **context,
         ),
         400 if errors else 200,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 from currency_converter import CurrencyConverter, RateNotFoundError
@@ -77,19 +77,27 @@ class EcbRates:
         for code in (base, quote):
             if code not in converter.currencies:
                 raise Invalid("no ECB reference rate for %(code)s", "currency", code=code)
-        day = min(on or fetched.date(), self.latest_date(base, quote))
-        for back in range(_MAX_DAYS_BACK):  # weekends and holidays have no fixing: take the last one
-            published = day - timedelta(days=back)
-            try:
-                rate = Decimal(converter.convert(1, base, quote, date=published))
-            except RateNotFoundError:
-                continue
-            return RateSnapshot(base, quote, _SIGNIFICANT.plus(rate), self.source, published, fetched)
-        raise Invalid(
-            "no ECB rate %(base)s/%(quote)s in the %(days)s days before %(day)s",
-            "currency",
-            base=base,
-            quote=quote,
-            days=_MAX_DAYS_BACK,
-            day=day.isoformat(),
-        )
+        rate, published = _fixing(base, quote, min(on or fetched.date(), self.latest_date(base, quote)))
+        return RateSnapshot(base, quote, rate, self.source, published, fetched)
+
+
+@lru_cache(maxsize=4096)
+def _fixing(base: str, quote: str, day: date) -> tuple[Decimal, date]:
+    """The ECB cross rate of `base` in `quote` on `day`, or on the last working day before it, and that day
+    (kept: the packaged rates do not change while the process runs, and a page of results asks for a rate
+    per listing)."""
+    for back in range(_MAX_DAYS_BACK):  # weekends and holidays have no fixing: take the last one
+        published = day - timedelta(days=back)
+        try:
+            rate = Decimal(_ecb().convert(1, base, quote, date=published))
+        except RateNotFoundError:
+            continue
+        return _SIGNIFICANT.plus(rate), published
+    raise Invalid(
+        "no ECB rate %(base)s/%(quote)s in the %(days)s days before %(day)s",
+        "currency",
+        base=base,
+        quote=quote,
+        days=_MAX_DAYS_BACK,
+        day=day.isoformat(),
+    )

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marketplace.catalog.schemas import ListingIn, SearchQuery, TranslationIn
 from marketplace.catalog.search import SearchResult, search
+from marketplace.catalog.search_matches import _first_kept
 from marketplace.catalog.service import create_listing, set_translation
 from marketplace.platform import Platform
 from marketplace.validate import parse_form
@@ -527,3 +531,18 @@ def test_words_stemmed_by_two_threads_at_once_get_their_own_stems() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert wrong == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    size=st.integers(0, 5000),
+    density=st.floats(0, 1),
+    wanted=st.integers(1, 120),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_page_is_the_first_kept_matches_in_order(size: int, density: float, wanted: int, seed: int) -> None:
+    """A page looks at a growing window of the order, not at every match: the same listings as looking at all."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(size).astype(np.int32)
+    kept = rng.random(size) < density
+    assert _first_kept(order, kept, wanted).tolist() == order[kept[order]][:wanted].tolist()

@@ -74,6 +74,7 @@ def summary(text: str) -> list[str]:
         ("price_max=1.5&currency=JPY", "price_max", "ja", "JPY"),
         ("category=nope", "category", "en", "There is no category nope"),
         ("hs=84a", "hs", "de", "„HS-Code“"),
+        ("price_min=5&price_max=2", "price_max", "de", "darf nicht unter dem niedrigsten Stückpreis liegen"),
     ],
 )
 def test_a_refused_filter_shows_the_search_form_with_the_field_marked(  # type: ignore[no-untyped-def]
@@ -129,7 +130,12 @@ def test_a_refused_parameter_without_a_field_is_named_above_the_form(client, pla
 
 
 def test_the_api_keeps_its_json_refusals(client) -> None:  # type: ignore[no-untyped-def]
-    for args, name in [("moq_max=-1", "moq_max"), ("origin=QQ", "origin"), ("category=nope", "category")]:
+    for args, name in [
+        ("moq_max=-1", "moq_max"),
+        ("origin=QQ", "origin"),
+        ("category=nope", "category"),
+        ("price_min=5&price_max=2", "price_max"),
+    ]:
         response = client.get(f"/api/v1/listings?{args}")
         assert response.status_code == 400 and response.is_json
         assert response.json["error"]["code"] == "invalid" and response.json["error"]["field"] == name
@@ -358,3 +364,65 @@ def test_an_hs_code_typed_in_the_search_box_finds_the_listings_under_it(client, 
     _, text = page(client, f"/s/{ex}?q=848210&lang=de")
     assert results(text) == ["Ball bearing 6204"]
     assert t("de", "The search box holds an HS code: these are the listings under %(code)s.", code="8482.10") in text
+
+
+# -- 7. result cards show each listing as it is now --------------------------------------------------------------
+
+
+def test_a_result_card_shows_the_listing_as_it_is_now_in_the_pages_language(  # type: ignore[no-untyped-def]
+    client, platform, orgs: Orgs
+) -> None:
+    """Cards are rendered once per content (catalog.cards): a new title, price, exporter name or language shows
+    on the next search all the same."""
+    from marketplace.accounts.models import Organization
+    from marketplace.catalog.models import Listing
+    from marketplace.catalog.schemas import ListingIn, TranslationIn
+    from marketplace.catalog.service import listing_data, set_translation, update_listing
+
+    exp = orgs.exporter()
+    ex = slug(platform, exp)
+    listing_id = put(platform, exp, {"en": ("Brass hinge", ""), "de": ("Messingscharnier", "")})
+    search = f"/listings/?exporter={ex}"
+
+    def card(lang: str) -> str:
+        status, text = page(client, f"{search}&lang={lang}")
+        found = re.findall(r'<article class="card result">(.*?)</article>', text, re.S)
+        assert status == 200 and len(found) == 1, text
+        return found[0]
+
+    first = card("en")
+    assert "Brass hinge" in first and "€10.00" in first and "Messingscharnier" not in first
+    assert "Messingscharnier" in card("de") and "10,00\xa0€" in card("de")
+    with platform.db.session() as s:
+        user = s.merge(exp)
+        set_translation(s, user, listing_id, "en", TranslationIn(title="Solid brass hinge"))
+        s.commit()
+    assert "Solid brass hinge" in card("en") and "Brass hinge<" not in card("en")
+    with platform.db.session() as s:
+        user = s.merge(exp)
+        data = listing_data(s.get(Listing, listing_id))
+        data["price_tiers"] = [{"min_quantity": 1, "unit_price": "12.50"}]
+        update_listing(s, user, listing_id, ListingIn.model_validate(data))
+        s.get(Organization, user.organization_id).name = "Renamed Hinge Works"
+        s.commit()
+    now = card("en")
+    assert "€12.50" in now and "€10.00" not in now and "Renamed Hinge Works" in now
+    assert "12,50\xa0€" in card("de") and "Messingscharnier" in card("de")
+    storefront = page(client, f"/s/{ex}?lang=en")[1]
+    assert "Solid brass hinge" in storefront and "€12.50" in storefront
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "ja"])
+def test_the_rates_date_is_written_as_the_page_writes_dates(client, platform, orgs: Orgs, lang: str) -> None:  # type: ignore[no-untyped-def]
+    from babel.dates import format_date
+
+    exp = orgs.exporter()
+    listing_id = put(platform, exp, {"en": ("Brass hinge", "")})
+    day = format_date(platform.rates.rate("EUR", "USD").source_date, "medium", locale=lang)
+    assert day not in platform.rates.rate("EUR", "USD").source_date.isoformat()
+    _, text = page(client, f"/listings/?exporter={slug(platform, exp)}&currency=USD&lang={lang}")
+    assert t(lang, "%(price)s at the ECB rate of %(date)s", price="€10.00", date=day).split("€10.00")[1] in text
+    buyer = orgs.buyer()  # pays in JPY: the listing's page converts at a dated rate
+    login(client, buyer)
+    _, text = page(client, f"/listings/{listing_id}?lang={lang}")
+    assert format_date(platform.rates.rate("EUR", "JPY").source_date, "medium", locale=lang) in text
