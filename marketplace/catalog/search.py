@@ -350,11 +350,15 @@ def _search_matches(
     masks = {name: f.mask(matches) for name, f in plan.filters.items()}
     everyone = matches.everyone()
 
-    def kept(*leaving_out: str) -> Mask:
-        return np.logical_and.reduce([everyone] + [m for name, m in masks.items() if name not in leaving_out])
+    def kept(leaving_out: str | None = None) -> Mask:
+        chosen = [m for name, m in masks.items() if name != leaving_out]
+        return chosen[0] if len(chosen) == 1 else np.logical_and.reduce([everyone, *chosen])
 
     results = kept()
-    counts = _tally(plan, matches.groups([kept("origin"), kept("incoterm"), results]))
+    counts = _tally(
+        plan,
+        matches.groups([kept(name) if name in masks else results for name in ("origin", "incoterm")] + [results]),
+    )
     shown = results & matches.after(sort, after) if after is not None else results
     return counts, matches.page(sort, shown, wanted)
 

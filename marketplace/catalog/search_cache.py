@@ -55,18 +55,37 @@ class _Cache:
         self.local = 0  # advanced by every catalog write through this process
         self.size = 0
         self.turns = [RLock() for _ in range(64)]  # one thread computes a key; the others wait for its value
+        self.clock: int | None = None  # the clock's last reading, shared by every key
+        self.clock_read = float("-inf")
 
     def turn(self, key: str) -> RLock:
         return self.turns[hash(key) % len(self.turns)]
 
     def fresh(self, key: str) -> _Entry | None:
-        """The entry of `key` if it may be used without asking the database."""
+        """The entry of `key` if it may be used without asking the database: checked against the clock less
+        than `FRESH_SECONDS` ago, or made at the clock's reading, taken less than `FRESH_SECONDS` ago."""
+        now = monotonic()
         with self.lock:
             hit = self.entries.get(key)
-            if hit is None or hit.local != self.local or monotonic() - hit.checked >= FRESH_SECONDS:
+            if hit is None or hit.local != self.local:
                 return None
+            if now - hit.checked >= FRESH_SECONDS:
+                if now - self.clock_read >= FRESH_SECONDS or hit.clock != self.clock or now - hit.made >= KEPT_SECONDS:
+                    return None
+                hit.checked = self.clock_read
             self.entries.move_to_end(key)
             return hit
+
+    def reading(self, session: Session, now: float) -> int:
+        """The clock's reading: the one taken less than `FRESH_SECONDS` ago, else a new one."""
+        with self.lock:
+            if self.clock is not None and now - self.clock_read < FRESH_SECONDS:
+                return self.clock
+        clock = catalog_clock(session)
+        with self.lock:
+            if now > self.clock_read:
+                self.clock, self.clock_read = clock, now
+        return clock
 
     def drop(self, key: str) -> None:
         entry = self.entries.pop(key, None)
@@ -125,7 +144,7 @@ def _remembered(
     with cache.lock:
         hit = cache.entries.get(key)
         local = cache.local
-    clock = catalog_clock(session)
+    clock = cache.reading(session, now)
     current = hit is not None and now - hit.made < KEPT_SECONDS
     if hit is not None and current and hit.local == local and hit.clock == clock:
         with cache.lock:

@@ -71,7 +71,15 @@ class Matches:
         return np.ones(len(self), dtype=bool)
 
     def public(self) -> Mask:
-        return self.state == SEARCH_PUBLIC
+        """The public matches (computed once: an anonymous search asks for it every time; not to be changed)."""
+        with self._lock:
+            found = self._derived.get("public")
+        if found is None:
+            found = self.state == SEARCH_PUBLIC
+            found.flags.writeable = False
+            with self._lock:
+                self._derived["public"] = found
+        return found
 
     def hs_prefix(self, prefix: str) -> Mask:
         """Listings whose HS code starts with the digits `prefix`."""
@@ -138,7 +146,11 @@ class Matches:
         """Every (category id, origin, Incoterms bits) combination among the matches that any mask keeps,
         with the count of each mask."""
         values, group_of = self._grouping()
-        counts = [np.bincount(group_of[m], minlength=len(values)) for m in masks]
+        once: dict[int, np.ndarray] = {}  # the same mask given twice is counted once
+        for m in masks:
+            if id(m) not in once:
+                once[id(m)] = np.bincount(group_of[m], minlength=len(values))
+        counts = [once[id(m)] for m in masks]
         present = np.logical_or.reduce([c > 0 for c in counts])
         kept = values[present]
         return Groups(kept >> 32, (kept >> 16) & 0xFFFF, kept & 0xFFFF, [c[present] for c in counts])

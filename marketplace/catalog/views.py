@@ -38,6 +38,7 @@ from marketplace.web import (
     login_required,
     platform,
     reading_connection,
+    reading_session,
     rollback,
     select_locale,
 )
@@ -126,20 +127,19 @@ def search_page(template: str, fixed: dict[str, str] | None = None, **context: A
         for name, (template, params) in refused.items()
     }
     searched = Searched(SearchResult(items=[]))
-    if not errors:
-        language = query.lang or session.get("lang")  # named in the page's address, now or before
-        query_in = query.model_copy(
-            update={"lang": search_language(language, request.accept_languages, content_locale())}
-        )
-        try:
-            searched = run_search(
-                db(), query_in, viewer_org_id(), platform().rates, content_locale(), currency, cursor_key()
-            )
-        except Invalid as exc:
-            if exc.field not in SearchQuery.model_fields or exc.field in fixed:
-                raise
-            rollback()
-            errors[exc.field] = _sentence(exc.translated(gettext))
+    viewer, locale = viewer_org_id(), content_locale()  # the signed-in user looked up first: their session reads
+    with reading_session() as reading:
+        if not errors:
+            language = query.lang or session.get("lang")  # named in the page's address, now or before
+            query_in = query.model_copy(update={"lang": search_language(language, request.accept_languages, locale)})
+            try:
+                searched = run_search(reading, query_in, viewer, platform().rates, locale, currency, cursor_key())
+            except Invalid as exc:
+                if exc.field not in SearchQuery.model_fields or exc.field in fixed:
+                    raise
+                rollback()
+                errors[exc.field] = _sentence(exc.translated(gettext))
+        categories = category_choices(reading, locale)
     endpoint = request.endpoint or "catalog.index"
     kept = {k: v for k, v in args.items() if v and k != "cursor"}
     search_action = url_for(endpoint, **(request.view_args or {}))
@@ -167,7 +167,7 @@ def search_page(template: str, fixed: dict[str, str] | None = None, **context: A
             currency=currency,
             link=link,
             fixed=fixed,
-            categories=category_choices(db(), content_locale()),
+            categories=categories,
             incoterms=INCOTERMS,
             sorts=SORTS,
             search_action=search_action,

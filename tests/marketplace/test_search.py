@@ -381,6 +381,43 @@ def test_matches_are_kept_until_the_catalog_clock_moves(plat: Platform, monkeypa
     assert calls["read"] == (1 if postgres else 3)
 
 
+def test_one_reading_of_the_clock_serves_every_kept_search(plat: Platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Once FRESH_SECONDS have passed, the first search reads the catalog clock; the others, of other words,
+    take that reading while it is fresh: not one round trip per kept entry. A change elsewhere still shows
+    once the reading is older than FRESH_SECONDS."""
+    import time
+
+    from sqlalchemy import event
+
+    from marketplace.catalog import search_cache
+
+    exp = Orgs(plat).exporter()
+    ex = slug(plat, exp)
+    words = ["clamp", "valve", "hinge", "bolt"]
+    for word in words:
+        put(plat, exp, {"en": (f"Steel {word}", "")})
+        assert find(plat, q=word, exporter=ex).total == 1
+    readings: list[str] = []
+
+    def seen(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
+        if "catalog_clock" in statement:
+            readings.append(statement)
+
+    event.listen(plat.db.engine, "before_cursor_execute", seen)
+    try:
+        monkeypatch.setattr(search_cache, "FRESH_SECONDS", 0.5)
+        time.sleep(0.6)
+        for word in words:
+            assert find(plat, q=word, exporter=ex).total == 1
+        assert len(readings) == 1
+        _elsewhere(plat, exp, "Steel clamp, wide")
+        assert find(plat, q="clamp", exporter=ex).total == 1 and len(readings) == 1  # the reading is fresh
+        time.sleep(0.6)
+        assert find(plat, q="clamp", exporter=ex).total == 2 and len(readings) == 2
+    finally:
+        event.remove(plat.db.engine, "before_cursor_execute", seen)
+
+
 def test_kept_matches_brought_up_to_date_are_what_a_new_process_reads(plat: Platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Listings archived, reworded out of the words, reworded into them and added in another process: the
     kept matches, brought up to date, give the results and counts a process reading afresh gives."""
