@@ -392,6 +392,7 @@ def test_a_result_card_shows_the_listing_as_it_is_now_in_the_pages_language(  # 
 
     first = card("en")
     assert "Brass hinge" in first and "€10.00" in first and "Messingscharnier" not in first
+    assert "Brass hinge" in page(client, f"/listings/{listing_id}?lang=en")[1]  # its page's card, kept too
     assert "Messingscharnier" in card("de") and "10,00\xa0€" in card("de")
     with platform.db.session() as s:
         user = s.merge(exp)
@@ -410,6 +411,8 @@ def test_a_result_card_shows_the_listing_as_it_is_now_in_the_pages_language(  # 
     assert "12,50\xa0€" in card("de") and "Messingscharnier" in card("de")
     storefront = page(client, f"/s/{ex}?lang=en")[1]
     assert "Solid brass hinge" in storefront and "€12.50" in storefront
+    shown = page(client, f"/listings/{listing_id}?lang=en")[1]
+    assert "Solid brass hinge" in shown and "€12.50" in shown and "Renamed Hinge Works" in shown
 
 
 @pytest.mark.parametrize("lang", ["en", "de", "ja"])
