@@ -68,7 +68,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api import api_blueprint
     from marketplace.audit.views import bp as audit_bp
-    from marketplace.catalog.cards import listing_pictures, result_card
+    from marketplace.catalog.cards import result_card
     from marketplace.catalog.import_jobs import fail_abandoned
     from marketplace.catalog.manage import bp as catalog_manage_bp
     from marketplace.catalog.media import bp as media_bp
@@ -109,7 +109,6 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         ui_locale=web.select_locale,
         direction=lambda: direction(web.select_locale()),
         result_card=result_card,
-        listing_pictures=listing_pictures,
     )
     app.jinja_env.filters["bps"] = lambda bps: format_percent(
         Decimal(bps) / 10_000, locale=babel_locale(web.content_locale()), decimal_quantization=False

@@ -1,4 +1,4 @@
-"""A listing's card as HTML (a search result, the body of its page), rendered once per content and language.
+"""A search result's card as HTML, rendered once per content and language.
 
 A page of results renders twenty cards, each with a dozen messages, filters and links: most of a search
 page's rendering time. A card's HTML is a function of what it shows (the listing as read for this request,
@@ -15,7 +15,6 @@ from flask import current_app, request
 from markupsafe import Markup
 
 from marketplace import web
-from marketplace.catalog.images import image_json
 from marketplace.catalog.service import ListingView
 from marketplace.catalog.shown import ShownListing
 
@@ -51,11 +50,6 @@ class _Card:
 @lru_cache(maxsize=KEPT)
 def _rendered(card: _Card) -> Markup:
     return Markup(current_app.jinja_env.get_template(card.template).render(v=card.view))
-
-
-def listing_pictures(listing: ShownListing) -> list[dict[str, object]]:
-    """The listing's pictures with the addresses of their renditions, for a card's template."""
-    return [image_json(image) for image in listing.images]
 
 
 def result_card(template: str, view: ListingView) -> Markup:

@@ -18,6 +18,7 @@ from marketplace.catalog.bulk_export import export_rows, template_rows
 from marketplace.catalog.bulk_import import ImportReport, Problem, import_table
 from marketplace.catalog.categories import category_choices, category_tree
 from marketplace.catalog.codec import OFFERS_EXAMPLE, TIERS_EXAMPLE, parse_offers, parse_tiers
+from marketplace.catalog.images import image_json
 from marketplace.catalog.import_jobs import BACKGROUND_ROWS, fail_if_gone, launch, own_job, report_of, start_job
 from marketplace.catalog.models import INCOTERMS
 from marketplace.catalog.schemas import ListingIn, SearchQuery
@@ -189,7 +190,8 @@ def show(listing_id: int) -> Any:
         owner = listing.organization_id == viewer
         audience = audience_slugs(connection, listing.id) if owner else []
     view = view_listing(listing, content_locale(), display_currency(), platform().rates)
-    return render_template("catalog/show.html", view=view, owner=owner, audience=audience)
+    pictures = [image_json(image) for image in listing.images]
+    return render_template("catalog/show.html", view=view, owner=owner, audience=audience, pictures=pictures)
 
 
 def listing_form(form: Any, locale: str) -> ListingIn:
