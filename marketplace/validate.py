@@ -36,6 +36,10 @@ def error_template(text: str) -> str:
     return text
 
 
+GIVEN_TWICE = error_template("%(name)s is given more than once: give it once")
+"""A query string parameter repeated (`origin=DE&origin=JP`): which one was meant cannot be told."""
+
+
 def refuse(template: str, **params: object) -> PydanticCustomError:
     """A validation error whose message is a translatable %-template (see marketplace.errors)."""
     return PydanticCustomError("tradewind", template, params)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
@@ -202,6 +202,11 @@ def remember_language() -> None:
         if session.get("lang") != lang:  # unchanged: the cookie need not be signed and sent again
             session["lang"] = lang
             g.pop("content_locale", None)
+
+
+def repeated_args(names: Collection[str]) -> list[str]:
+    """Of `names`, those the query string gives more than once."""
+    return [key for key, values in request.args.lists() if key in names and len(values) > 1]
 
 
 def language_link(code: str) -> str:

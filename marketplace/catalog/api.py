@@ -12,8 +12,9 @@ from marketplace.catalog.schemas import ListingIn, ListingsPage, SearchQuery, Vi
 from marketplace.catalog.search import cursor_key
 from marketplace.catalog.search_request import run_search, search_language
 from marketplace.catalog.service import create_listing, get_listing, view_listing
-from marketplace.validate import parse_form
-from marketplace.web import db, platform
+from marketplace.errors import Invalid
+from marketplace.validate import GIVEN_TWICE, parse_form
+from marketplace.web import db, platform, repeated_args
 
 bp = Blueprint("catalog_api", __name__)
 
@@ -35,6 +36,8 @@ def listings() -> Any:
     next page. The words are in `lang`, else the best language of the Accept-Language header that has a
     stemmer, else the listings' `locale`."""
     locale, currency = viewer_prefs()
+    if twice := repeated_args(SearchQuery.model_fields):
+        raise Invalid(GIVEN_TWICE, twice[0], name=twice[0])
     query = parse_form(SearchQuery, request.args.to_dict(), "en")
     query = query.model_copy(update={"lang": search_language(query.lang, request.accept_languages, locale)})
     searched = run_search(db(), query, _viewer_org_id(), platform().rates, locale, currency, cursor_key())

@@ -29,7 +29,7 @@ from marketplace.catalog.shown import audience_slugs, read_listing
 from marketplace.catalog.table import MAX_FILE_BYTES, MAX_ROWS, TableError, file_format, read_table, write_table
 from marketplace.catalog.units import UNITS
 from marketplace.errors import Invalid
-from marketplace.validate import parse_form, refusals
+from marketplace.validate import GIVEN_TWICE, parse_form, refusals
 from marketplace.web import (
     content_locale,
     current_user,
@@ -39,6 +39,7 @@ from marketplace.web import (
     platform,
     reading_connection,
     reading_session,
+    repeated_args,
     rollback,
     select_locale,
 )
@@ -97,9 +98,11 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _checked_query(fields: dict[str, str]) -> tuple[SearchQuery, dict[str, tuple[str, dict[str, object]]]]:
-    """The query of the fields that pass, and each refused field's first refusal (template, parameters)."""
-    refused: dict[str, tuple[str, dict[str, object]]] = {}
+def _checked_query(
+    fields: dict[str, str], refused: dict[str, tuple[str, dict[str, object]]]
+) -> tuple[SearchQuery, dict[str, tuple[str, dict[str, object]]]]:
+    """The query of the fields that pass (but those already `refused`), and each refused field's first refusal
+    (template, parameters)."""
     while True:
         passing = {k: v for k, v in fields.items() if k not in refused}
         try:
@@ -119,7 +122,8 @@ def search_page(template: str, fixed: dict[str, str] | None = None, **context: A
     the form, the field marked with what is wrong, and no results."""
     fixed = fixed or {}
     args = {k: v for k, v in request.args.items() if k in SearchQuery.model_fields and k not in fixed}
-    query, refused = _checked_query(args | fixed)
+    twice = {name: (GIVEN_TWICE, {}) for name in repeated_args(args)}
+    query, refused = _checked_query(args | fixed, twice)
     currency = query.currency or display_currency()
     labels = search_labels(currency)
     errors = {  # the rule's message naming the field by its label, quoted as the page's language quotes

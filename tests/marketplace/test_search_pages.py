@@ -75,6 +75,7 @@ def summary(text: str) -> list[str]:
         ("category=nope", "category", "en", "There is no category nope"),
         ("hs=84a", "hs", "de", "„HS-Code“"),
         ("price_min=5&price_max=2", "price_max", "de", "darf nicht unter dem niedrigsten Stückpreis liegen"),
+        ("origin=DE&origin=JP", "origin", "en", "“Origin” is given more than once"),
     ],
 )
 def test_a_refused_filter_shows_the_search_form_with_the_field_marked(  # type: ignore[no-untyped-def]
@@ -135,6 +136,8 @@ def test_the_api_keeps_its_json_refusals(client) -> None:  # type: ignore[no-unt
         ("origin=QQ", "origin"),
         ("category=nope", "category"),
         ("price_min=5&price_max=2", "price_max"),
+        ("origin=DE&origin=JP", "origin"),
+        ("q=a&q=b", "q"),
     ]:
         response = client.get(f"/api/v1/listings?{args}")
         assert response.status_code == 400 and response.is_json
