@@ -21,7 +21,7 @@ from i18n import UI_LOCALES, ui_locale
 from marketplace.accounts.models import User
 from marketplace.accounts.service import end_sessions, session_user
 from marketplace.platform import Platform
-from marketplace.validate import M, parse_form
+from marketplace.validate import M, localized_amount, parse_form
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,13 +209,23 @@ def repeated_args(names: Collection[str]) -> list[str]:
     return [key for key, values in request.args.lists() if key in names and len(values) > 1]
 
 
+AMOUNT_ARGS = ("price_min", "price_max")
+"""Query string parameters that are amounts, typed as the page's language writes numbers."""
+
+
 def language_link(code: str) -> str:
-    """This page in the language `code`: its path and query string, only `lang` changed. Always a path on
+    """This page in the language `code`: its path and query string, only `lang` changed (amounts written as
+    every language reads them: `price_max=2,5` on a German page is 2.5 in English). Always a path on
     this site: a request path such as `//evil.example` is taken as `/evil.example`, and characters that
     browsers would read as something else (tabs, backslashes) are percent-encoded."""
     path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=~")
     path = re.sub(r"^/+", "/", path) or "/"
-    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    here = select_locale()
+    args = [
+        (key, localized_amount(value, here) if key in AMOUNT_ARGS else value)  # "2,5" on a German page: 2.5
+        for key, value in request.args.items(multi=True)
+        if key != "lang"
+    ]
     target = f"{path}?{urlencode([*args, ('lang', code)])}"
     return local_path(target) or f"/?{urlencode({'lang': code})}"
 

@@ -178,6 +178,12 @@ def test_the_language_switcher_keeps_the_path_and_the_query(client, platform, or
     assert switcher(text)["ja"] == f"/s/{ex}?q=bearing+6204&cursor=&x=1&x=2&lang=ja"
     _, text = page(client, "/login?next=%2Fdashboard")
     assert switcher(text)["en"] == "/login?next=%2Fdashboard&lang=en"
+    _, german = page(client, f"/listings/?q=bearing&price_min=1%2C5&price_max=20%2C5&exporter={ex}&lang=de")
+    assert results(german) == ["Ball bearing 6204"]  # 10.00 EUR, between 1,5 and 20,5 as German writes them
+    english = switcher(german)["en"]
+    assert "price_min=1.5&price_max=20.5" in english  # as every language reads them
+    status, text = page(client, english)
+    assert status == 200 and results(text) == ["Ball bearing 6204"]
 
 
 @pytest.mark.parametrize(
